@@ -1,0 +1,50 @@
+#include "cli/commands.h"
+
+#include <iostream>
+
+#include "gateway/grpc_status.h"
+#include "google/protobuf/text_format.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace caregate::cli {
+
+const std::vector<Command>& AllCommands() {
+  static const std::vector<Command>* const commands = new std::vector<Command>{
+      {"health", "health [--service NAME]",
+       "Ask the server's grpc.health.v1 service whether it is serving", RunHealth},
+  };
+  return *commands;
+}
+
+void PrintMessage(const ConnectionOptions& connection,
+                  const google::protobuf::Message& message) {
+  std::string out;
+  if (connection.json) {
+    google::protobuf::util::JsonPrintOptions options;
+    options.add_whitespace = true;
+    options.preserve_proto_field_names = true;
+    (void)google::protobuf::util::MessageToJsonString(message, &out, options);
+  } else {
+    google::protobuf::TextFormat::Printer printer;
+    printer.SetUseUtf8StringEscaping(true);
+    printer.PrintToString(message, &out);
+  }
+  std::cout << out;
+  if (!out.empty() && out.back() != '\n') std::cout << "\n";
+}
+
+int PrintRpcError(const grpc::Status& status) {
+  std::cerr << "error: " << status.error_code() << " " << status.error_message();
+  std::string reason = gateway::ErrorInfoReason(status);
+  if (!reason.empty()) std::cerr << " [" << reason << "]";
+  std::cerr << "\n";
+  return 1;
+}
+
+int UsageError(const Command& command, absl::string_view problem) {
+  std::cerr << "caregatectl " << command.name << ": " << problem
+            << "\nusage: caregatectl [connection options] " << command.usage << "\n";
+  return 2;
+}
+
+}  // namespace caregate::cli

@@ -1,0 +1,43 @@
+#ifndef CAREGATE_CLI_COMMANDS_H_
+#define CAREGATE_CLI_COMMANDS_H_
+
+#include "absl/strings/string_view.h"
+#include <string>
+#include <vector>
+
+#include "cli/options.h"
+#include "google/protobuf/message.h"
+#include "grpcpp/support/status.h"
+
+namespace caregate::cli {
+
+// One caregatectl subcommand. Run returns the process exit code: 0 on
+// success, 1 when the server or the input refused, 2 on a usage error.
+struct Command {
+  const char* name;
+  const char* usage;
+  const char* summary;
+  int (*run)(const ConnectionOptions& connection, const std::vector<std::string>& argv);
+};
+
+// Every subcommand, in the order `caregatectl help` lists them. Each lives in
+// its own file; this list (commands.cc) is the only registry.
+const std::vector<Command>& AllCommands();
+
+// Prints `message` as proto3 JSON (with --json) or as text for people.
+void PrintMessage(const ConnectionOptions& connection,
+                  const google::protobuf::Message& message);
+
+// Prints a failed call for people: code, message and the ErrorInfo reason.
+// Returns the exit code for it (1).
+int PrintRpcError(const grpc::Status& status);
+
+// Prints a usage error and returns 2.
+int UsageError(const Command& command, absl::string_view problem);
+
+// The subcommands (one file each).
+int RunHealth(const ConnectionOptions& connection, const std::vector<std::string>& argv);
+
+}  // namespace caregate::cli
+
+#endif  // CAREGATE_CLI_COMMANDS_H_
