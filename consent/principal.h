@@ -1,0 +1,46 @@
+#ifndef CAREGATE_CONSENT_PRINCIPAL_H_
+#define CAREGATE_CONSENT_PRINCIPAL_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+
+namespace caregate::consent {
+
+// caregate's roles. A view is released only to the roles that may ask for it
+// (DESIGN.md "The audited consent module", rule 1).
+enum class Role {
+  kGp,                    // social care summary
+  kSocialWorker,          // GP summary
+  kIntMember,             // combined profile
+  kPrivacyOfficer,        // audit
+  kConsentAdministrator,  // records consent; gets no data by being one
+};
+
+// "gp", "social_worker", "int_member", "privacy_officer",
+// "consent_administrator": the names used in configuration and audit.
+absl::string_view RoleName(Role role);
+std::optional<Role> RoleFromName(absl::string_view name);
+
+// Who is calling, from a verified bearer token (and the client certificate
+// where one was presented). Built only by an Authenticator.
+struct Principal {
+  std::string user_id;
+  std::string user_name;
+  // ODS code of the user's organisation (GP practice, council, INT).
+  std::string organisation;
+  // National RBAC role code from the token, e.g. "R8000".
+  std::string rbac_role;
+  Role role = Role::kConsentAdministrator;
+  std::vector<std::string> teams;
+  // Identity assurance level from the token, e.g. "3".
+  std::string assurance_level;
+  // The client system: certificate subject, or the token's client id.
+  std::string client_system;
+};
+
+}  // namespace caregate::consent
+
+#endif  // CAREGATE_CONSENT_PRINCIPAL_H_
