@@ -1,50 +1,75 @@
 #include "gateway/record_service.h"
 
-#include <string_view>
+#include <chrono>
 
-#include "absl/status/status.h"
-#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gateway/call_credentials.h"
 #include "gateway/grpc_status.h"
-#include "gateway/request_validation.h"
 
 namespace caregate::gateway {
 namespace {
 
-grpc::ServerUnaryReactor* ValidateThenUnimplemented(
-    grpc::CallbackServerContext* context,
-    const caregate::v1::SummaryRequest& request, absl::string_view method) {
-  auto* reactor = context->DefaultReactor();
-  auto validated = ValidateSummaryRequest(request);
-  if (!validated.ok()) {
-    reactor->Finish(ToGrpcStatus(validated.status()));
-  } else {
-    reactor->Finish(ToGrpcStatus(absl::UnimplementedError(
-        absl::StrCat(method, " is not implemented yet"))));
-  }
-  return reactor;
+absl::Time CallDeadline(const grpc::CallbackServerContext& context) {
+  const auto deadline = context.deadline();
+  if (deadline == std::chrono::system_clock::time_point::max()) return absl::InfiniteFuture();
+  return absl::FromChrono(deadline);
 }
 
 }  // namespace
 
+grpc::ServerUnaryReactor* RecordServiceImpl::Handle(
+    grpc::CallbackServerContext* context, const caregate::v1::SummaryRequest* request,
+    consent::View view, const char* method, std::function<void(ViewResult&)> fill) {
+  auto* reactor = context->DefaultReactor();
+  request_pool_->Schedule([this, context, request, view, method, reactor,
+                           fill = std::move(fill), credentials = CredentialsOf(*context)] {
+    const absl::Time start = absl::Now();
+    auto result = flow_->Run(view, credentials, *request, CallDeadline(*context));
+    if (result.ok()) fill(*result);
+    grpc::Status status = ToGrpcStatus(result.status());
+    if (metrics_ != nullptr) {
+      metrics_->RecordRequest(method, absl::StatusCodeToString(result.status().code()),
+                              absl::Now() - start);
+    }
+    reactor->Finish(status);
+  });
+  return reactor;
+}
+
 grpc::ServerUnaryReactor* RecordServiceImpl::GetGpSummary(
-    grpc::CallbackServerContext* context,
-    const caregate::v1::SummaryRequest* request,
+    grpc::CallbackServerContext* context, const caregate::v1::SummaryRequest* request,
     caregate::v1::GetGpSummaryResponse* response) {
-  return ValidateThenUnimplemented(context, *request, "GetGpSummary");
+  return Handle(context, request, consent::View::kGpSummary, "GetGpSummary",
+                [response](ViewResult& r) {
+                  *response->mutable_gp_summary() = std::move(*r.gp_summary);
+                  *response->mutable_disclosure() = std::move(r.disclosure);
+                });
 }
 
 grpc::ServerUnaryReactor* RecordServiceImpl::GetSocialCareSummary(
-    grpc::CallbackServerContext* context,
-    const caregate::v1::SummaryRequest* request,
+    grpc::CallbackServerContext* context, const caregate::v1::SummaryRequest* request,
     caregate::v1::GetSocialCareSummaryResponse* response) {
-  return ValidateThenUnimplemented(context, *request, "GetSocialCareSummary");
+  return Handle(context, request, consent::View::kSocialCareSummary, "GetSocialCareSummary",
+                [response](ViewResult& r) {
+                  *response->mutable_social_care_summary() =
+                      std::move(*r.social_care_summary);
+                  *response->mutable_disclosure() = std::move(r.disclosure);
+                });
 }
 
 grpc::ServerUnaryReactor* RecordServiceImpl::GetCombinedProfile(
-    grpc::CallbackServerContext* context,
-    const caregate::v1::SummaryRequest* request,
+    grpc::CallbackServerContext* context, const caregate::v1::SummaryRequest* request,
     caregate::v1::GetCombinedProfileResponse* response) {
-  return ValidateThenUnimplemented(context, *request, "GetCombinedProfile");
+  return Handle(context, request, consent::View::kCombinedProfile, "GetCombinedProfile",
+                [response](ViewResult& r) {
+                  auto* profile = response->mutable_combined_profile();
+                  if (r.gp_summary) *profile->mutable_gp_summary() = std::move(*r.gp_summary);
+                  if (r.social_care_summary) {
+                    *profile->mutable_social_care_summary() = std::move(*r.social_care_summary);
+                  }
+                  *profile->mutable_identity_check() = std::move(r.identity_check);
+                  *response->mutable_disclosure() = std::move(r.disclosure);
+                });
 }
 
 }  // namespace caregate::gateway

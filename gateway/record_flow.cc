@@ -1,0 +1,402 @@
+#include "gateway/record_flow.h"
+
+#include <functional>
+
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "common/log.h"
+#include "common/status.h"
+#include "gateway/identity_check.h"
+#include "gateway/request_validation.h"
+#include "google/protobuf/util/time_util.h"
+
+namespace caregate::gateway {
+namespace {
+
+using caregate::v1::AuditEntry;
+using caregate::v1::SourceKind;
+using caregate::v1::SourceStatus;
+using consent::View;
+
+// Denies and errors are audited even when the caller's deadline has passed:
+// the log must say what happened.
+constexpr absl::Duration kAuditFloor = absl::Seconds(5);
+
+// Time kept back from the sources for assembly, the re-check and the audit.
+absl::Duration ReserveAfterSources(absl::Duration budget) {
+  return std::min(budget / 10, absl::Milliseconds(250));
+}
+
+std::string NewRequestId() {
+  static absl::Mutex mu;
+  static absl::BitGen* gen = new absl::BitGen();
+  absl::MutexLock lock(&mu);
+  return absl::StrFormat("%016x%016x", absl::Uniform<uint64_t>(*gen),
+                         absl::Uniform<uint64_t>(*gen));
+}
+
+SourceStatus StatusOfSource(const absl::Status& s) {
+  switch (s.code()) {
+    case absl::StatusCode::kOk: return caregate::v1::SOURCE_STATUS_ANSWERED;
+    case absl::StatusCode::kNotFound: return caregate::v1::SOURCE_STATUS_NOT_FOUND;
+    case absl::StatusCode::kPermissionDenied: return caregate::v1::SOURCE_STATUS_REFUSED;
+    case absl::StatusCode::kDeadlineExceeded: return caregate::v1::SOURCE_STATUS_TIMED_OUT;
+    default: return caregate::v1::SOURCE_STATUS_UNAVAILABLE;
+  }
+}
+
+absl::string_view SourceLabel(SourceKind kind) {
+  return kind == caregate::v1::SOURCE_KIND_GP ? "gp" : "social_care";
+}
+
+absl::string_view SourceName(SourceKind kind) {
+  return kind == caregate::v1::SOURCE_KIND_GP ? "GP record" : "social care record";
+}
+
+// One source's answer to one request.
+template <typename T>
+struct Outcome {
+  SourceKind kind = caregate::v1::SOURCE_KIND_UNSPECIFIED;
+  bool asked = false;
+  absl::Status status;
+  std::optional<T> value;
+
+  SourceStatus source_status() const {
+    return asked ? StatusOfSource(status) : caregate::v1::SOURCE_STATUS_NOT_ASKED;
+  }
+  caregate::v1::SourceReport Report() const {
+    caregate::v1::SourceReport r;
+    r.set_source(kind);
+    r.set_status(source_status());
+    switch (r.status()) {
+      case caregate::v1::SOURCE_STATUS_TIMED_OUT:
+        r.set_note("the source did not answer before the deadline");
+        break;
+      case caregate::v1::SOURCE_STATUS_UNAVAILABLE:
+        r.set_note("the source could not be reached or sent an unusable answer");
+        break;
+      case caregate::v1::SOURCE_STATUS_REFUSED:
+        r.set_note("the source refused to share this record");
+        break;
+      case caregate::v1::SOURCE_STATUS_NOT_FOUND:
+        r.set_note("the source holds no record it can share for this person");
+        break;
+      default:
+        break;
+    }
+    return r;
+  }
+  // The error to answer with when this was the only source of the view.
+  absl::Status AsError() const {
+    const std::string name(SourceName(kind));
+    switch (source_status()) {
+      case caregate::v1::SOURCE_STATUS_NOT_FOUND:
+        return common::WithReason(absl::NotFoundError(absl::StrCat(name, ": not found")),
+                                  common::kReasonPatientNotFound);
+      case caregate::v1::SOURCE_STATUS_REFUSED:
+        return common::WithReason(
+            absl::PermissionDeniedError(absl::StrCat(name, ": the source refused to share it")),
+            common::kReasonSourceRefused);
+      case caregate::v1::SOURCE_STATUS_TIMED_OUT:
+        return absl::DeadlineExceededError(
+            absl::StrCat(name, ": the source did not answer before the deadline"));
+      default:
+        return common::WithReason(
+            absl::UnavailableError(absl::StrCat(name, ": the source is unavailable")),
+            common::kReasonSourceUnavailable);
+    }
+  }
+};
+
+// A source call running on the source pool.
+template <typename T>
+class Asking {
+ public:
+  Asking(ThreadPool& pool, Metrics* metrics, SourceKind kind,
+         std::function<absl::StatusOr<T>()> call)
+      : kind_(kind),
+        pending_(Pending<absl::StatusOr<T>>::Run(pool, [metrics, kind, call = std::move(call)] {
+          const absl::Time start = absl::Now();
+          absl::StatusOr<T> result = call();
+          if (metrics != nullptr) {
+            metrics->RecordSource(SourceLabel(kind),
+                                  caregate::v1::SourceStatus_Name(StatusOfSource(result.status())),
+                                  absl::Now() - start);
+          }
+          return result;
+        })) {}
+
+  Outcome<T> Wait(absl::Time deadline) {
+    Outcome<T> out;
+    out.kind = kind_;
+    out.asked = true;
+    auto result = pending_.Wait(deadline);
+    if (!result.has_value()) {
+      out.status = absl::DeadlineExceededError("source timed out");
+    } else if (!result->ok()) {
+      out.status = result->status();
+    } else {
+      out.value = *std::move(*result);
+    }
+    return out;
+  }
+
+ private:
+  SourceKind kind_;
+  Pending<absl::StatusOr<T>> pending_;
+};
+
+// "gp.medications", "social_care.care_plan", ...: the non-empty sections.
+void AddSectionsReleased(const google::protobuf::Message& summary, absl::string_view prefix,
+                         AuditEntry* entry) {
+  const auto* descriptor = summary.GetDescriptor();
+  const auto* reflection = summary.GetReflection();
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    const auto* field = descriptor->field(i);
+    if (field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) continue;
+    if (field->name() == "section_statuses") continue;
+    const bool present = field->is_repeated() ? reflection->FieldSize(summary, field) > 0
+                                              : reflection->HasField(summary, field);
+    if (present) entry->add_sections_released(absl::StrCat(prefix, ".", field->name()));
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<ViewResult> RecordFlow::Run(View view, const ReceivedCredentials& credentials,
+                                           const caregate::v1::SummaryRequest& request,
+                                           absl::Time call_deadline) {
+  const absl::Time now = absl::Now();
+  const absl::Time deadline = std::min(call_deadline, now + deps_.max_deadline);
+  const absl::Time source_deadline = deadline - ReserveAfterSources(deadline - now);
+  const std::string request_id = NewRequestId();
+
+  // Appends `entry` durably; if it cannot be written, nothing may be
+  // released and the answer is AUDIT_UNAVAILABLE.
+  auto append = [&](AuditEntry entry, absl::Time audit_deadline) -> absl::StatusOr<uint64_t> {
+    entry.set_request_id(request_id);
+    const absl::Time t0 = absl::Now();
+    auto index = deps_.audit->Append(entry, audit_deadline);
+    if (deps_.metrics != nullptr) deps_.metrics->RecordAuditAppend(index.ok(), absl::Now() - t0);
+    if (!index.ok()) {
+      common::LogError("audit_append_failed", {{"request_id", request_id},
+                                               {"error", index.status().message()}});
+      return common::WithReason(
+          absl::UnavailableError("the audit log is unavailable: nothing was released"),
+          common::kReasonAuditUnavailable);
+    }
+    return index;
+  };
+  // Audits a refusal or an error and answers `status`.
+  auto refuse = [&](AuditEntry entry, absl::Status status) -> absl::Status {
+    auto index = append(std::move(entry), std::max(deadline, absl::Now() + kAuditFloor));
+    return index.ok() ? status : index.status();
+  };
+  auto record_decision = [&](const consent::Decision& d) {
+    if (deps_.metrics != nullptr) {
+      deps_.metrics->RecordDecision(d.permit ? "permit" : "deny", d.reason);
+    }
+  };
+
+  AuditEntry entry;
+  *entry.mutable_time() = google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
+      absl::ToUnixNanos(deps_.clock->Now()));
+  entry.set_action(consent::ActionForView(view));
+  entry.mutable_actor()->set_client_system(credentials.certificate_subject);
+
+  // 1. Who is asking.
+  auto principal = deps_.authenticator->Authenticate(credentials.view());
+  if (!principal.ok()) {
+    entry.set_outcome(caregate::v1::AUDIT_OUTCOME_DENY);
+    std::string reason = common::ErrorReason(principal.status());
+    entry.set_reason(reason.empty() ? std::string(common::kReasonInvalidToken) : reason);
+    return refuse(entry, principal.status());
+  }
+  *entry.mutable_actor() = consent::ActorFor(*principal);
+  if (entry.actor().client_system().empty()) {
+    entry.mutable_actor()->set_client_system(credentials.certificate_subject);
+  }
+
+  // 2. Is the request well formed.
+  auto validated = ValidateSummaryRequest(request);
+  if (!validated.ok()) {
+    entry.set_outcome(caregate::v1::AUDIT_OUTCOME_DENY);
+    entry.set_reason(common::ErrorReason(validated.status()));
+    entry.set_purpose(request.purpose());
+    return refuse(entry, validated.status());
+  }
+
+  consent::DecisionRequest decision_request;
+  decision_request.principal = *principal;
+  decision_request.view = view;
+  decision_request.nhs_number = validated->nhs_number;
+  decision_request.purpose = validated->purpose;
+  decision_request.emergency = validated->emergency_access;
+  decision_request.request_id = request_id;
+
+  // 3. The role rule, before any source is asked.
+  if (auto deny = deps_.consent->PreCheck(decision_request)) {
+    record_decision(*deny);
+    return refuse(consent::BuildAuditEntry(*deny), deny->ToStatus());
+  }
+
+  adapters::SourceRequest source_request;
+  source_request.nhs_number = validated->nhs_number;
+  source_request.requester = {principal->user_id, principal->user_name, principal->organisation,
+                              principal->rbac_role};
+  source_request.deadline = source_deadline;
+  source_request.request_id = request_id;
+
+  const bool wants_gp = view != View::kSocialCareSummary;
+  const bool wants_social_care = view != View::kGpSummary;
+  auto ask_gp = [&] {
+    return std::make_unique<Asking<caregate::v1::GpSummary>>(
+        *deps_.source_pool, deps_.metrics, caregate::v1::SOURCE_KIND_GP,
+        [gp = deps_.gp, source_request] { return gp->GetGpSummary(source_request); });
+  };
+  auto ask_social_care = [&] {
+    return std::make_unique<Asking<caregate::v1::SocialCareSummary>>(
+        *deps_.source_pool, deps_.metrics, caregate::v1::SOURCE_KIND_SOCIAL_CARE,
+        [sc = deps_.social_care, source_request] {
+          return sc->GetSocialCareSummary(source_request);
+        });
+  };
+
+  // 4. Relationship evidence, in parallel. The GP record is asked for here
+  // only when the view releases it anyway (the combined profile); a GP asking
+  // for the social care summary is matched on the council's recorded practice.
+  const consent::EvidenceNeeds needs = deps_.consent->NeededEvidence(decision_request);
+  std::unique_ptr<Asking<adapters::CouncilRelationship>> asking_relationship;
+  std::unique_ptr<Asking<caregate::v1::GpSummary>> asking_gp;
+  if (needs.council_relationship || (needs.gp_registration && !wants_gp)) {
+    asking_relationship = std::make_unique<Asking<adapters::CouncilRelationship>>(
+        *deps_.source_pool, deps_.metrics, caregate::v1::SOURCE_KIND_SOCIAL_CARE,
+        [sc = deps_.social_care, source_request] { return sc->GetRelationship(source_request); });
+  }
+  if (needs.gp_registration && wants_gp) asking_gp = ask_gp();
+
+  consent::RelationshipEvidence evidence;
+  Outcome<caregate::v1::GpSummary> gp;
+  gp.kind = caregate::v1::SOURCE_KIND_GP;
+  if (asking_relationship != nullptr) {
+    auto relationship = asking_relationship->Wait(source_deadline);
+    if (relationship.value.has_value()) evidence.council = *relationship.value;
+  }
+  if (asking_gp != nullptr) {
+    gp = asking_gp->Wait(source_deadline);
+    if (gp.value.has_value() && !gp.value->demographics().registered_practice_code().empty()) {
+      evidence.gp_registered_practice = gp.value->demographics().registered_practice_code();
+    }
+  }
+
+  // 5. Decide.
+  auto decision = deps_.consent->Decide(decision_request, evidence, deadline);
+  if (!decision.ok()) {
+    entry.set_nhs_number(validated->nhs_number);
+    entry.set_purpose(validated->purpose);
+    entry.set_outcome(caregate::v1::AUDIT_OUTCOME_ERROR);
+    entry.set_reason(common::ErrorReason(decision.status()).empty()
+                         ? "CONSENT_LEDGER_UNAVAILABLE"
+                         : common::ErrorReason(decision.status()));
+    return refuse(entry, absl::UnavailableError("the consent ledger is unavailable"));
+  }
+  record_decision(*decision);
+  if (!decision->permit) {
+    return refuse(consent::BuildAuditEntry(*decision), decision->ToStatus());
+  }
+
+  // 6. The view's sources, in parallel.
+  if (wants_gp && asking_gp == nullptr) asking_gp = ask_gp();
+  std::unique_ptr<Asking<caregate::v1::SocialCareSummary>> asking_social_care;
+  if (wants_social_care) asking_social_care = ask_social_care();
+  if (asking_gp != nullptr && !gp.asked) gp = asking_gp->Wait(source_deadline);
+  Outcome<caregate::v1::SocialCareSummary> social_care;
+  social_care.kind = caregate::v1::SOURCE_KIND_SOCIAL_CARE;
+  if (asking_social_care != nullptr) social_care = asking_social_care->Wait(source_deadline);
+
+  auto with_sources = [&](AuditEntry e) {
+    e.clear_sources();
+    *e.add_sources() = gp.Report();
+    *e.add_sources() = social_care.Report();
+    return e;
+  };
+
+  // A view whose every source failed answers with that failure.
+  const bool gp_ok = gp.value.has_value(), social_care_ok = social_care.value.has_value();
+  if ((!wants_gp || !gp_ok) && (!wants_social_care || !social_care_ok)) {
+    // A combined profile says "not found" only when neither source holds the
+    // person; otherwise the failure that is not "not found" explains it.
+    const bool gp_not_found = gp.source_status() == caregate::v1::SOURCE_STATUS_NOT_FOUND;
+    absl::Status error = !wants_gp                       ? social_care.AsError()
+                         : wants_social_care && gp_not_found ? social_care.AsError()
+                                                             : gp.AsError();
+    AuditEntry e = with_sources(consent::BuildAuditEntry(*decision));
+    e.set_outcome(caregate::v1::AUDIT_OUTCOME_ERROR);
+    e.set_reason(common::ErrorReason(error).empty() ? "SOURCE_TIMED_OUT"
+                                                    : common::ErrorReason(error));
+    return refuse(e, error);
+  }
+
+  // 7. Assemble: drop sensitive items, cross-check identity.
+  ViewResult result;
+  bool withheld = false;
+  if (wants_gp && gp_ok) {
+    result.gp_summary = *std::move(gp.value);
+    withheld |= deps_.sensitive->FilterGpSummary(&*result.gp_summary);
+    for (const auto& section : result.gp_summary->section_statuses()) {
+      for (int state : section.states()) {
+        withheld |= state == caregate::v1::SECTION_STATE_ITEMS_WITHHELD;
+      }
+    }
+  }
+  if (wants_social_care && social_care_ok) {
+    result.social_care_summary = *std::move(social_care.value);
+    withheld |= deps_.sensitive->FilterSocialCareSummary(&*result.social_care_summary);
+    withheld |= result.social_care_summary->care_plan().status() ==
+                caregate::v1::CARE_PLAN_STATUS_NOT_SHARED;
+  }
+  if (view == View::kCombinedProfile) {
+    result.identity_check = CheckIdentity(
+        result.gp_summary ? &result.gp_summary->demographics() : nullptr,
+        result.social_care_summary ? &result.social_care_summary->demographics() : nullptr);
+  }
+
+  // 8. Decide again, just before release.
+  auto recheck = deps_.consent->Recheck(*decision, deadline);
+  if (!recheck.ok()) {
+    AuditEntry e = with_sources(consent::BuildAuditEntry(*decision));
+    e.set_outcome(caregate::v1::AUDIT_OUTCOME_ERROR);
+    e.set_reason("CONSENT_LEDGER_UNAVAILABLE");
+    return refuse(e, absl::UnavailableError("the consent ledger is unavailable"));
+  }
+  record_decision(*recheck);
+  if (!recheck->permit) {
+    return refuse(with_sources(consent::BuildAuditEntry(*recheck)), recheck->ToStatus());
+  }
+
+  // 9. Audit, durably, then answer.
+  AuditEntry released = with_sources(consent::BuildAuditEntry(*recheck));
+  released.set_withheld(withheld);
+  if (result.gp_summary) AddSectionsReleased(*result.gp_summary, "gp", &released);
+  if (result.social_care_summary) {
+    AddSectionsReleased(*result.social_care_summary, "social_care", &released);
+  }
+  if (view == View::kCombinedProfile) *released.mutable_identity_check() = result.identity_check;
+  auto index = append(released, deadline);
+  if (!index.ok()) return index.status();
+
+  auto& disclosure = result.disclosure;
+  disclosure.set_audit_index(*index);
+  disclosure.set_basis(recheck->basis);
+  disclosure.set_consent_version(recheck->recheck_consent_version);
+  disclosure.set_withheld(withheld);
+  *disclosure.mutable_sources() = released.sources();
+  disclosure.set_policy_version(recheck->policy_version);
+  *disclosure.mutable_decided_at() = google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
+      absl::ToUnixNanos(recheck->decided_at));
+  return result;
+}
+
+}  // namespace caregate::gateway

@@ -1,0 +1,75 @@
+#ifndef CAREGATE_GATEWAY_RECORD_FLOW_H_
+#define CAREGATE_GATEWAY_RECORD_FLOW_H_
+
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "adapters/gp_record_source.h"
+#include "adapters/social_care_source.h"
+#include "caregate/v1/records.pb.h"
+#include "common/clock.h"
+#include "consent/audit_log.h"
+#include "consent/authenticator.h"
+#include "consent/policy/consent_module.h"
+#include "consent/sensitive/sensitive_filter.h"
+#include "gateway/call_credentials.h"
+#include "gateway/metrics.h"
+#include "gateway/thread_pool.h"
+
+namespace caregate::gateway {
+
+// What the request flow works with. Nothing is owned; everything outlives the
+// flow. `gp` and `social_care` may be null only when no view needs them.
+struct FlowDependencies {
+  const consent::Authenticator* authenticator = nullptr;
+  consent::ConsentModule* consent = nullptr;
+  const consent::sensitive::SensitiveFilter* sensitive = nullptr;
+  consent::AuditLog* audit = nullptr;
+  adapters::GpRecordSource* gp = nullptr;
+  adapters::SocialCareSource* social_care = nullptr;
+  Metrics* metrics = nullptr;
+  const common::Clock* clock = nullptr;
+  // Runs source calls, so that they proceed in parallel.
+  ThreadPool* source_pool = nullptr;
+  // Upper bound on a call's deadline (server.max_deadline).
+  absl::Duration max_deadline = absl::Seconds(10);
+};
+
+// What one view request released: the summaries the view includes, the
+// identity check (combined profile), and the disclosure receipt.
+struct ViewResult {
+  std::optional<caregate::v1::GpSummary> gp_summary;
+  std::optional<caregate::v1::SocialCareSummary> social_care_summary;
+  caregate::v1::IdentityCheck identity_check;
+  caregate::v1::Disclosure disclosure;
+};
+
+// The request flow behind RecordService (docs/design.md, "A request, step by
+// step"): authenticate → validate → pre-check the role (no I/O) → gather
+// relationship evidence → decide → ask the sources in parallel under the
+// call's deadline → assemble and drop sensitive items → cross-check identity
+// → decide again → append the audit entry durably → answer.
+//
+// Every call appends exactly one audit entry, whatever its outcome; if that
+// append fails nothing is released (UNAVAILABLE, AUDIT_UNAVAILABLE). Errors
+// carry ErrorInfo reasons and never personal data.
+//
+// Thread-safe; Run blocks its calling thread (the gateway's request pool)
+// until the answer is ready or the deadline passes.
+class RecordFlow {
+ public:
+  explicit RecordFlow(const FlowDependencies& deps) : deps_(deps) {}
+
+  absl::StatusOr<ViewResult> Run(consent::View view, const ReceivedCredentials& credentials,
+                                 const caregate::v1::SummaryRequest& request,
+                                 absl::Time call_deadline);
+
+ private:
+  FlowDependencies deps_;
+};
+
+}  // namespace caregate::gateway
+
+#endif  // CAREGATE_GATEWAY_RECORD_FLOW_H_
