@@ -204,15 +204,6 @@ std::string DateOf(element e, absl::string_view date_time_key,
   return S(Str(Child(e, period_key), "start"));
 }
 
-std::string Notes(element e) {
-  std::vector<std::string> out;
-  ForEach(e, "note", [&](element n) {
-    absl::string_view t = Str(n, "text");
-    if (!t.empty()) out.push_back(S(t));
-  });
-  return absl::StrJoin(out, " ");
-}
-
 void AddNotes(element e, google::protobuf::RepeatedPtrField<std::string>* out) {
   ForEach(e, "note", [&](element n) {
     absl::string_view t = Str(n, "text");
