@@ -12,6 +12,9 @@ const std::vector<Command>& AllCommands() {
   static const std::vector<Command>* const commands = new std::vector<Command>{
       {"health", "health [--service NAME]",
        "Ask the server's grpc.health.v1 service whether it is serving", RunHealth},
+      {"gp-summary", "gp-summary --bundle FILE [--json] [--strict] [--max-bytes N]",
+       "Map a GP Connect structured-record bundle offline and print the GP summary",
+       RunGpSummary},
   };
   return *commands;
 }

@@ -14,3 +14,6 @@ CAREGATE_TEST_PG_PORT="$(tests/support/postgres.sh start "$PG_DIR")"
 export CAREGATE_TEST_PG_PORT
 
 ctest --test-dir "$BUILD_DIR" -j2 --output-on-failure --timeout 600
+# Bounded fuzz run of the GP Connect bundle parser (clang++ libFuzzer + ASan in
+# build-fuzz/); a finding fails the command.
+adapters/gpconnect/run_fuzzer.sh "${CAREGATE_FUZZ_SECONDS:-60}"

@@ -1,0 +1,123 @@
+#include "adapters/bundle_dir/bundle_dir_source.h"
+
+#include <sys/stat.h>
+
+#include <fstream>
+#include <sstream>
+#include <string_view>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "adapters/gpconnect/structured_record.h"
+#include "common/log.h"
+#include "common/nhs_number.h"
+#include "common/status.h"
+#include "simdjson.h"
+
+namespace caregate::adapters::bundle_dir {
+namespace {
+
+namespace cfg = ::caregate::config::v1;
+constexpr uint64_t kDefaultMaxBundleBytes = 16u << 20;
+
+absl::Status ConfigError(absl::string_view message) {
+  return common::InvalidArgumentWithReason(common::kReasonInvalidConfig, message);
+}
+
+absl::Status BundleError(absl::string_view message) {
+  return common::WithReason(absl::InternalError(message), common::kReasonInvalidBundle);
+}
+
+bool ReadFile(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  *out = ss.str();
+  return !in.bad();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<BundleDirSource>> BundleDirSource::Create(
+    const cfg::BundleDirConfig& config_in, const common::Clock* clock) {
+  cfg::BundleDirConfig config = config_in;
+  if (config.directory().empty()) return ConfigError("bundle_dir.directory: is required");
+  if (config.index_file().empty()) config.set_index_file("index.json");
+  if (config.max_bundle_bytes() == 0) config.set_max_bundle_bytes(kDefaultMaxBundleBytes);
+  const std::string index_path = absl::StrCat(config.directory(), "/", config.index_file());
+  const std::string where = absl::StrCat("bundle_dir index ", config.index_file());
+  std::string text;
+  if (!ReadFile(index_path, &text)) return ConfigError(absl::StrCat(where, ": cannot be read"));
+  simdjson::dom::parser parser;
+  simdjson::dom::object index;
+  if (parser.parse(text).get(index) != simdjson::SUCCESS) {
+    return ConfigError(absl::StrCat(where, ": must be a JSON object of NHS number -> file"));
+  }
+  absl::flat_hash_map<std::string, std::string> files;
+  int i = 0;
+  for (auto [key, value] : index) {
+    std::string nhs(key.data(), key.size());
+    std::string_view file;
+    if (!common::IsValidNhsNumber(nhs)) {
+      return ConfigError(absl::StrCat(where, ": key ", i, " is not a valid NHS number"));
+    }
+    if (value.get_string().get(file) != simdjson::SUCCESS || file.empty()) {
+      return ConfigError(absl::StrCat(where, ": value ", i, " must be a file name"));
+    }
+    std::string name(file.data(), file.size());
+    if (name[0] == '/' || absl::StrContains(name, "..")) {
+      return ConfigError(absl::StrCat(where, ": value ", i,
+                                      " must be a relative path inside the directory"));
+    }
+    std::string path = absl::StrCat(config.directory(), "/", name);
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+      return ConfigError(absl::StrCat(where, ": value ", i, " names a file that does not exist"));
+    }
+    if (!files.emplace(std::move(nhs), std::move(path)).second) {
+      return ConfigError(absl::StrCat(where, ": key ", i, " repeats an NHS number"));
+    }
+    ++i;
+  }
+  return std::unique_ptr<BundleDirSource>(
+      new BundleDirSource(std::move(config), std::move(files), clock));
+}
+
+absl::StatusOr<caregate::v1::GpSummary> BundleDirSource::GetGpSummary(
+    const SourceRequest& request) {
+  if (clock_->Now() >= request.deadline) {
+    return absl::DeadlineExceededError("GP source: deadline passed");
+  }
+  auto it = files_.find(request.nhs_number);
+  if (it == files_.end()) {
+    return common::WithReason(absl::NotFoundError("GP source: person not found"),
+                              common::kReasonPatientNotFound);
+  }
+  struct stat st;
+  if (stat(it->second.c_str(), &st) != 0) {
+    return BundleError("GP source: the bundle file cannot be read");
+  }
+  if (static_cast<uint64_t>(st.st_size) > config_.max_bundle_bytes()) {
+    return BundleError(absl::StrCat("GP source: bundle of ", st.st_size,
+                                    " bytes exceeds max_bundle_bytes ",
+                                    config_.max_bundle_bytes()));
+  }
+  std::string json;
+  if (!ReadFile(it->second, &json)) {
+    return BundleError("GP source: the bundle file cannot be read");
+  }
+  gpconnect::ParseOptions options;
+  options.max_bytes = config_.max_bundle_bytes();
+  options.now = clock_->Now();
+  auto summary = gpconnect::ParseStructuredRecord(json, options);
+  if (!summary.ok()) {
+    common::LogWarning("gp_bundle_invalid", {{"request_id", request.request_id},
+                                             {"error", summary.status().message()}});
+    return BundleError(absl::StrCat("GP source: ", summary.status().message()));
+  }
+  return summary;
+}
+
+}  // namespace caregate::adapters::bundle_dir

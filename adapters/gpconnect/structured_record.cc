@@ -1,0 +1,1177 @@
+#include "adapters/gpconnect/structured_record.h"
+
+#include <algorithm>
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/civil_time.h"
+#include "common/nhs_number.h"
+#include "common/status.h"
+#include "simdjson.h"
+
+namespace caregate::adapters::gpconnect {
+namespace {
+
+namespace v1 = ::caregate::v1;
+using simdjson::dom::element;
+
+// ---------------------------------------------------------------------------
+// Constants from the spec (docs/gp-summary.md, shared reference gpconnect.md).
+
+constexpr absl::string_view kSnomed = "http://snomed.info/sct";
+constexpr absl::string_view kNhsNumberSystem = "https://fhir.nhs.uk/Id/nhs-number";
+constexpr absl::string_view kOdsSystem = "https://fhir.nhs.uk/Id/ods-organization-code";
+
+// Primary List codes (SNOMED).
+constexpr absl::string_view kListAllergies = "886921000000105";
+constexpr absl::string_view kListEndedAllergies = "1103671000000101";
+constexpr absl::string_view kListMedications = "933361000000108";
+constexpr absl::string_view kListProblems = "717711000000103";
+constexpr absl::string_view kListConsultations = "1149501000000101";
+constexpr absl::string_view kListImmunisations = "1102181000000102";
+constexpr absl::string_view kListUncategorised = "826501000000100";
+constexpr absl::string_view kListInvestigations = "887191000000108";
+constexpr absl::string_view kListReferrals = "792931000000107";
+constexpr absl::string_view kListTopic = "25851000000105";
+
+// Blood pressure: panel codes and the component codes for systolic and
+// diastolic (the reference's table, plus the older 163030003/163031004 pair
+// the demonstrator still sends).
+constexpr std::array<absl::string_view, 6> kBpPanels = {
+    "163020007", "386534000", "75367002", "163034007", "163035008", "163033001"};
+constexpr std::array<absl::string_view, 6> kBpSystolic = {
+    "72313002", "271649006", "400974009", "407554009", "407556006", "163030003"};
+constexpr std::array<absl::string_view, 6> kBpDiastolic = {
+    "1091811000000102", "271650006", "400975005", "407555005", "407557002",
+    "163031004"};
+
+// Encounter types that make an encounter an admission (SNOMED): hospital
+// admission, emergency admission, elective admission, inpatient stay,
+// discharge from hospital.
+constexpr std::array<absl::string_view, 6> kAdmissionTypeCodes = {
+    "32485007", "183452005", "8715000", "308540004", "308283009", "58000006"};
+// Encounter.class codes (HL7 v3 ActCode) for inpatient care.
+constexpr std::array<absl::string_view, 3> kAdmissionClassCodes = {"IMP", "ACUTE",
+                                                                  "NONAC"};
+
+// Filing comment Observations inside investigations.
+constexpr absl::string_view kCommentNote = "37331000000100";
+
+template <size_t N>
+bool OneOf(absl::string_view v, const std::array<absl::string_view, N>& set) {
+  return std::find(set.begin(), set.end(), v) != set.end();
+}
+
+// Resource types whose items the summary shows: a duplicate Type/id among them
+// makes the bundle ambiguous, so it is an error. Supporting resources
+// (Practitioner, Organization, Location, ...) are de-duplicated (first wins):
+// real bundles repeat them.
+bool IsClinicalType(absl::string_view t) {
+  return t == "Patient" || t == "AllergyIntolerance" || t == "Condition" ||
+         t == "MedicationStatement" || t == "MedicationRequest" ||
+         t == "Observation" || t == "DiagnosticReport" || t == "Encounter" ||
+         t == "ReferralRequest" || t == "Immunization";
+}
+
+// ---------------------------------------------------------------------------
+// simdjson access helpers: absent or mistyped fields read as empty.
+
+// simdjson speaks std::string_view; Debian's Abseil has its own string_view.
+std::string_view K(absl::string_view k) { return std::string_view(k.data(), k.size()); }
+absl::string_view A(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+
+std::optional<element> Child(element e, absl::string_view key) {
+  element out;
+  if (e[K(key)].get(out) != simdjson::SUCCESS) return std::nullopt;
+  return out;
+}
+
+absl::string_view Str(element e, absl::string_view key) {
+  std::string_view s;
+  if (e[K(key)].get_string().get(s) != simdjson::SUCCESS) return {};
+  return A(s);
+}
+
+absl::string_view Str(std::optional<element> e, absl::string_view key) {
+  return e ? Str(*e, key) : absl::string_view();
+}
+
+template <typename F>
+void ForEach(element e, absl::string_view key, F&& f) {
+  simdjson::dom::array a;
+  if (e[K(key)].get_array().get(a) != simdjson::SUCCESS) return;
+  for (element x : a) f(x);
+}
+
+template <typename F>
+void ForEach(std::optional<element> e, absl::string_view key, F&& f) {
+  if (e) ForEach(*e, key, std::forward<F>(f));
+}
+
+std::optional<element> First(element e, absl::string_view key) {
+  simdjson::dom::array a;
+  if (e[K(key)].get_array().get(a) != simdjson::SUCCESS) return std::nullopt;
+  for (element x : a) return x;
+  return std::nullopt;
+}
+
+std::optional<double> Number(element e, absl::string_view key) {
+  double d;
+  if (e[K(key)].get_double().get(d) == simdjson::SUCCESS) return d;
+  int64_t i;
+  if (e[K(key)].get_int64().get(i) == simdjson::SUCCESS) return static_cast<double>(i);
+  uint64_t u;
+  if (e[K(key)].get_uint64().get(u) == simdjson::SUCCESS) return static_cast<double>(u);
+  return std::nullopt;
+}
+
+std::string S(absl::string_view v) { return std::string(v); }
+std::string S(std::string_view v) { return std::string(v); }
+
+// The extension on `e` whose url ends with `name` (hosts vary by vendor).
+std::optional<element> Extension(element e, absl::string_view name) {
+  std::optional<element> found;
+  ForEach(e, "extension", [&](element x) {
+    if (!found && absl::EndsWith(Str(x, "url"), name)) found = x;
+  });
+  return found;
+}
+
+// A Coding's code from a valueCodeableConcept or valueCode of an extension.
+absl::string_view ExtensionCode(element e, absl::string_view name) {
+  auto ext = Extension(e, name);
+  if (!ext) return {};
+  absl::string_view code = Str(*ext, "valueCode");
+  if (!code.empty()) return code;
+  auto cc = Child(*ext, "valueCodeableConcept");
+  if (!cc) return {};
+  auto coding = First(*cc, "coding");
+  return coding ? Str(*coding, "code") : absl::string_view();
+}
+
+bool HasCode(element concept_elem, absl::string_view system, absl::string_view code) {
+  bool found = false;
+  ForEach(concept_elem, "coding", [&](element c) {
+    if (Str(c, "code") == code && (system.empty() || Str(c, "system") == system))
+      found = true;
+  });
+  return found;
+}
+
+template <size_t N>
+absl::string_view FindCode(std::optional<element> concept_elem,
+                          const std::array<absl::string_view, N>& set) {
+  absl::string_view out;
+  if (!concept_elem) return out;
+  ForEach(*concept_elem, "coding", [&](element c) {
+    absl::string_view code = Str(c, "code");
+    if (out.empty() && OneOf(code, set)) out = code;
+  });
+  return out;
+}
+
+void FillConcept(std::optional<element> cc, v1::CodeableConcept* out) {
+  if (!cc) return;
+  ForEach(*cc, "coding", [&](element c) {
+    v1::Coding* coding = out->add_codings();
+    coding->set_system(S(Str(c, "system")));
+    coding->set_code(S(Str(c, "code")));
+    coding->set_display(S(Str(c, "display")));
+  });
+  out->set_text(S(Str(*cc, "text")));
+}
+
+void FillConceptFromFirst(element e, absl::string_view key, v1::CodeableConcept* out) {
+  FillConcept(First(e, key), out);
+}
+
+// A dateTime, or a Period's start.
+std::string DateOf(element e, absl::string_view date_time_key,
+                   absl::string_view period_key) {
+  absl::string_view d = Str(e, date_time_key);
+  if (!d.empty()) return S(d);
+  return S(Str(Child(e, period_key), "start"));
+}
+
+void AddNotes(element e, google::protobuf::RepeatedPtrField<std::string>* out) {
+  ForEach(e, "note", [&](element n) {
+    absl::string_view t = Str(n, "text");
+    if (!t.empty()) out->Add(S(t));
+  });
+}
+
+std::string QuantityText(std::optional<element> q) {
+  if (!q) return {};
+  std::optional<double> v = Number(*q, "value");
+  std::string unit = S(Str(*q, "unit"));
+  if (v) {
+    std::string out = absl::StrCat(*v);
+    if (!unit.empty()) absl::StrAppend(&out, " ", unit);
+    return out;
+  }
+  // GP Connect puts free-text quantities in an extension.
+  auto ext = Extension(*q, "MedicationQuantityText-1");
+  if (ext) return S(Str(*ext, "valueString"));
+  return {};
+}
+
+absl::Status BundleError(absl::string_view message) {
+  return common::InvalidArgumentWithReason(common::kReasonInvalidBundle, message);
+}
+
+// ---------------------------------------------------------------------------
+// The index: every resource by Type/id, List.contained by #id, Lists in order.
+
+struct Resource {
+  int entry = 0;  // Bundle.entry index
+  element value;
+};
+
+struct ListInfo {
+  int entry = 0;
+  element value;
+  absl::string_view code;  // first SNOMED code
+};
+
+class Index {
+ public:
+  absl::Status Add(int entry, element resource, absl::string_view type) {
+    if (type == "List") {
+      absl::string_view code;
+      if (auto cc = Child(resource, "code")) {
+        ForEach(*cc, "coding", [&](element c) {
+          if (code.empty()) code = Str(c, "code");
+        });
+      }
+      lists_.push_back({entry, resource, code});
+      // Contained resources are referenced as "#id" from inside the List.
+      ForEach(resource, "contained", [&](element c) {
+        absl::string_view id = Str(c, "id");
+        absl::string_view ctype = Str(c, "resourceType");
+        if (id.empty() || ctype.empty()) return;
+        contained_.try_emplace(absl::StrCat("#", id), Resource{entry, c});
+        contained_by_type_[S(ctype)].push_back({entry, c});
+      });
+      return absl::OkStatus();
+    }
+    absl::string_view id = Str(resource, "id");
+    if (id.empty()) {
+      if (IsClinicalType(type)) {
+        return BundleError(absl::StrCat("Bundle.entry[", entry, "]: a ", type,
+                                        " without an id"));
+      }
+      by_type_[S(type)].push_back({entry, resource});
+      return absl::OkStatus();
+    }
+    auto [it, inserted] =
+        by_ref_.try_emplace(absl::StrCat(type, "/", id), Resource{entry, resource});
+    if (!inserted) {
+      if (IsClinicalType(type)) {
+        return BundleError(absl::StrCat("Bundle.entry[", entry,
+                                        "]: duplicate id for a ", type,
+                                        " (first at Bundle.entry[",
+                                        it->second.entry, "])"));
+      }
+      return absl::OkStatus();  // supporting resource repeated: first wins
+    }
+    by_type_[S(type)].push_back({entry, resource});
+    return absl::OkStatus();
+  }
+
+  // Resolves "Type/id" or "#id". Absolute URLs are matched on their last two
+  // path segments.
+  std::optional<element> Resolve(absl::string_view ref) const {
+    if (ref.empty()) return std::nullopt;
+    if (ref[0] == '#') {
+      auto it = contained_.find(ref);
+      if (it == contained_.end()) return std::nullopt;
+      return it->second.value;
+    }
+    auto it = by_ref_.find(ref);
+    if (it != by_ref_.end()) return it->second.value;
+    size_t slash = ref.rfind('/');
+    if (slash != absl::string_view::npos && slash > 0) {
+      size_t prev = ref.rfind('/', slash - 1);
+      if (prev != absl::string_view::npos) {
+        it = by_ref_.find(ref.substr(prev + 1));
+        if (it != by_ref_.end()) return it->second.value;
+      }
+    }
+    return std::nullopt;
+  }
+
+  std::optional<element> ResolveField(element e, absl::string_view key) const {
+    auto r = Child(e, key);
+    if (!r) return std::nullopt;
+    return Resolve(Str(*r, "reference"));
+  }
+
+  const std::vector<Resource>& OfType(absl::string_view type) const {
+    static const std::vector<Resource> kEmpty;
+    auto it = by_type_.find(type);
+    return it == by_type_.end() ? kEmpty : it->second;
+  }
+  const std::vector<Resource>& ContainedOfType(absl::string_view type) const {
+    static const std::vector<Resource> kEmpty;
+    auto it = contained_by_type_.find(type);
+    return it == contained_by_type_.end() ? kEmpty : it->second;
+  }
+  const std::vector<ListInfo>& lists() const { return lists_; }
+
+ private:
+  absl::flat_hash_map<std::string, Resource> by_ref_;
+  absl::flat_hash_map<std::string, Resource> contained_;
+  absl::flat_hash_map<std::string, std::vector<Resource>> by_type_;
+  absl::flat_hash_map<std::string, std::vector<Resource>> contained_by_type_;
+  std::vector<ListInfo> lists_;
+};
+
+// A readable name for a Practitioner, Organization, Location or
+// HealthcareService, or the reference's display.
+std::string NameOf(const Index& index, std::optional<element> ref_elem) {
+  if (!ref_elem) return {};
+  std::optional<element> target = index.Resolve(Str(*ref_elem, "reference"));
+  if (target) {
+    absl::string_view name = Str(*target, "name");
+    if (!name.empty()) return S(name);
+    // Practitioner.name is an array of HumanName.
+    if (auto n = First(*target, "name")) {
+      absl::string_view text = Str(*n, "text");
+      if (!text.empty()) return S(text);
+      std::vector<std::string> parts;
+      ForEach(*n, "prefix", [&](element p) {
+        std::string_view s;
+        if (p.get_string().get(s) == simdjson::SUCCESS) parts.push_back(S(s));
+      });
+      ForEach(*n, "given", [&](element p) {
+        std::string_view s;
+        if (p.get_string().get(s) == simdjson::SUCCESS) parts.push_back(S(s));
+      });
+      absl::string_view family = Str(*n, "family");
+      if (!family.empty()) parts.push_back(S(family));
+      if (!parts.empty()) return absl::StrJoin(parts, " ");
+    }
+  }
+  return S(Str(*ref_elem, "display"));
+}
+
+// The code a referenced clinical item carries (for Problem.related_codes).
+void CodeOfItem(const Index& index, element item, v1::CodeableConcept* out) {
+  absl::string_view type = Str(item, "resourceType");
+  if (type == "MedicationStatement" || type == "MedicationRequest") {
+    if (auto med = index.ResolveField(item, "medicationReference")) {
+      FillConcept(Child(*med, "code"), out);
+      return;
+    }
+    FillConcept(Child(item, "medicationCodeableConcept"), out);
+    return;
+  }
+  if (type == "Immunization") {
+    if (auto ext = Extension(item, "VaccinationProcedure-1")) {
+      FillConcept(Child(*ext, "valueCodeableConcept"), out);
+      return;
+    }
+    FillConcept(Child(item, "vaccineCode"), out);
+    return;
+  }
+  if (type == "ReferralRequest") {
+    FillConceptFromFirst(item, "reasonCode", out);
+    return;
+  }
+  if (type == "DocumentReference") {
+    FillConcept(Child(item, "type"), out);
+    return;
+  }
+  FillConcept(Child(item, "code"), out);
+}
+
+// ---------------------------------------------------------------------------
+// Section statuses.
+
+struct SectionAccumulator {
+  bool seen_list = false;
+  bool all_empty = true;
+  int unresolved = 0;
+  std::vector<v1::SectionState> states;
+  std::vector<std::string> notes;
+
+  void AddState(v1::SectionState s) {
+    if (std::find(states.begin(), states.end(), s) == states.end())
+      states.push_back(s);
+  }
+  void AddNote(std::string note) {
+    if (!note.empty() && std::find(notes.begin(), notes.end(), note) == notes.end())
+      notes.push_back(std::move(note));
+  }
+};
+
+// Which sections a primary List code qualifies.
+std::vector<v1::GpSection> SectionsOfList(absl::string_view code) {
+  if (code == kListAllergies || code == kListEndedAllergies)
+    return {v1::GP_SECTION_ALLERGIES, v1::GP_SECTION_WARNINGS};
+  if (code == kListMedications) return {v1::GP_SECTION_MEDICATIONS};
+  if (code == kListProblems) return {v1::GP_SECTION_PROBLEMS, v1::GP_SECTION_DIAGNOSES};
+  if (code == kListConsultations) return {v1::GP_SECTION_ENCOUNTERS};
+  if (code == kListImmunisations) return {v1::GP_SECTION_PROCEDURES};
+  if (code == kListUncategorised) return {v1::GP_SECTION_BLOOD_PRESSURE};
+  if (code == kListInvestigations) return {v1::GP_SECTION_INVESTIGATIONS};
+  if (code == kListReferrals) return {v1::GP_SECTION_REFERRALS};
+  return {};
+}
+
+// Which sections a request parameter named in an OperationOutcome covers.
+std::vector<v1::GpSection> SectionsOfParameter(absl::string_view param) {
+  size_t dot = param.find('.');
+  if (dot != absl::string_view::npos) param = param.substr(0, dot);
+  if (param == "includeAllergies") return SectionsOfList(kListAllergies);
+  if (param == "includeMedication") return SectionsOfList(kListMedications);
+  if (param == "includeProblems") return SectionsOfList(kListProblems);
+  if (param == "includeConsultations") return SectionsOfList(kListConsultations);
+  if (param == "includeImmunisations") return SectionsOfList(kListImmunisations);
+  if (param == "includeUncategorisedData") return SectionsOfList(kListUncategorised);
+  if (param == "includeInvestigations") return SectionsOfList(kListInvestigations);
+  if (param == "includeReferrals") return SectionsOfList(kListReferrals);
+  return {};
+}
+
+// ---------------------------------------------------------------------------
+// The mapper.
+
+class Mapper {
+ public:
+  Mapper(const Index& index, const ParseOptions& options, v1::GpSummary* out)
+      : index_(index), options_(options), out_(out) {}
+
+  absl::Status Run() {
+    if (absl::Status s = MapDemographics(); !s.ok()) return s;
+    if (absl::Status s = MapSectionStatuses(); !s.ok()) return s;
+    MapProblems();
+    MapMedications();
+    MapAllergies();
+    MapProcedures();
+    MapInvestigations();
+    MapBloodPressure();
+    MapEncounters();
+    MapReferrals();
+    FinishSectionStatuses();
+    return absl::OkStatus();
+  }
+
+ private:
+  absl::Status MapDemographics() {
+    const auto& patients = index_.OfType("Patient");
+    if (patients.empty()) return BundleError("Bundle: no Patient resource");
+    if (patients.size() > 1) {
+      return BundleError(absl::StrCat("Bundle.entry[", patients[1].entry,
+                                      "]: a second Patient resource"));
+    }
+    element p = patients[0].value;
+    v1::Demographics* d = out_->mutable_demographics();
+    ForEach(p, "identifier", [&](element id) {
+      if (Str(id, "system") != kNhsNumberSystem || !d->nhs_number().empty()) return;
+      d->set_nhs_number(S(Str(id, "value")));
+      if (auto ext = Extension(id, "NHSNumberVerificationStatus-1")) {
+        auto cc = Child(*ext, "valueCodeableConcept");
+        d->set_nhs_number_verified(cc && HasCode(*cc, "", "01"));
+      }
+    });
+    if (d->nhs_number().empty()) {
+      out_->add_mapping_notes("Patient.identifier: no NHS number");
+    } else if (!common::IsValidNhsNumber(d->nhs_number())) {
+      out_->add_mapping_notes(
+          "Patient.identifier: the NHS number fails the Modulus 11 check; kept as "
+          "the source sent it");
+    }
+    std::optional<element> name;
+    ForEach(p, "name", [&](element n) {
+      if (!name || (Str(*name, "use") != "official" && Str(n, "use") == "official"))
+        name = n;
+    });
+    if (name) {
+      ForEach(*name, "given", [&](element g) {
+        std::string_view s;
+        if (g.get_string().get(s) == simdjson::SUCCESS) d->add_given_names(S(s));
+      });
+      d->set_family_name(S(Str(*name, "family")));
+      absl::string_view text = Str(*name, "text");
+      d->set_display_name(text.empty() ? absl::StrJoin({absl::StrJoin(d->given_names(), " "),
+                                                        d->family_name()},
+                                                       " ")
+                                       : S(text));
+    }
+    d->set_date_of_birth(S(Str(p, "birthDate")));
+    d->set_age_years(AgeYears(d->date_of_birth()));
+    absl::string_view gender = Str(p, "gender");
+    d->set_gender(gender == "male"     ? v1::ADMINISTRATIVE_GENDER_MALE
+                  : gender == "female" ? v1::ADMINISTRATIVE_GENDER_FEMALE
+                  : gender == "other"  ? v1::ADMINISTRATIVE_GENDER_OTHER
+                  : gender == "unknown" ? v1::ADMINISTRATIVE_GENDER_UNKNOWN
+                                        : v1::ADMINISTRATIVE_GENDER_UNSPECIFIED);
+    std::optional<element> address;
+    ForEach(p, "address", [&](element a) {
+      if (!address || (Str(*address, "use") != "home" && Str(a, "use") == "home"))
+        address = a;
+    });
+    if (address) {
+      ForEach(*address, "line", [&](element l) {
+        std::string_view s;
+        if (l.get_string().get(s) == simdjson::SUCCESS) d->add_address_lines(S(s));
+      });
+      for (absl::string_view key : {"city", "district"}) {
+        absl::string_view v = Str(*address, key);
+        if (!v.empty()) d->add_address_lines(S(v));
+      }
+      d->set_postcode(S(Str(*address, "postalCode")));
+    }
+    d->set_date_of_death(S(Str(p, "deceasedDateTime")));
+    ForEach(p, "telecom", [&](element t) {
+      if (d->telephone().empty() && Str(t, "system") == "phone")
+        d->set_telephone(S(Str(t, "value")));
+    });
+    auto practice = [&](std::optional<element> org) {
+      if (!org || Str(*org, "resourceType") != "Organization") return false;
+      ForEach(*org, "identifier", [&](element id) {
+        if (Str(id, "system") == kOdsSystem && d->registered_practice_code().empty())
+          d->set_registered_practice_code(S(Str(id, "value")));
+      });
+      d->set_registered_practice_name(S(Str(*org, "name")));
+      return true;
+    };
+    bool found = false;
+    ForEach(p, "generalPractitioner", [&](element ref) {
+      if (!found) found = practice(index_.Resolve(Str(ref, "reference")));
+    });
+    if (!found) practice(index_.ResolveField(p, "managingOrganization"));
+    return absl::OkStatus();
+  }
+
+  uint32_t AgeYears(const std::string& dob) {
+    if (dob.size() < 10) return 0;
+    int y, m, dd;
+    if (!absl::SimpleAtoi(dob.substr(0, 4), &y) || !absl::SimpleAtoi(dob.substr(5, 2), &m) ||
+        !absl::SimpleAtoi(dob.substr(8, 2), &dd))
+      return 0;
+    absl::Time now = options_.now == absl::InfinitePast() ? absl::Now() : options_.now;
+    absl::CivilDay today = absl::ToCivilDay(now, absl::UTCTimeZone());
+    int age = static_cast<int>(today.year()) - y;
+    if (today.month() < m || (today.month() == m && today.day() < dd)) --age;
+    return age > 0 ? static_cast<uint32_t>(age) : 0;
+  }
+
+  absl::Status MapSectionStatuses() {
+    for (const ListInfo& list : index_.lists()) {
+      std::vector<v1::GpSection> sections = SectionsOfList(list.code);
+      if (sections.empty()) continue;
+      // Warning codes, emptyReason and notes.
+      std::vector<v1::SectionState> states;
+      ForEach(list.value, "extension", [&](element x) {
+        if (!absl::EndsWith(Str(x, "url"), "ListWarningCode-1")) return;
+        absl::string_view code = Str(x, "valueCode");
+        if (code == "confidential-items") states.push_back(v1::SECTION_STATE_ITEMS_WITHHELD);
+        if (code == "data-in-transit") states.push_back(v1::SECTION_STATE_RECORD_IN_TRANSIT);
+        if (code == "data-awaiting-filing")
+          states.push_back(v1::SECTION_STATE_DATA_AWAITING_FILING);
+      });
+      bool has_entries = false;
+      int unresolved = 0;
+      int item_index = 0;
+      absl::Status error;
+      ForEach(list.value, "entry", [&](element e) {
+        has_entries = true;
+        auto item = Child(e, "item");
+        absl::string_view ref = Str(item, "reference");
+        // An item with only a display (e.g. "Referral items have been
+        // disabled") is the provider's placeholder, not a dangling reference.
+        if (!ref.empty() && !index_.Resolve(ref)) {
+          ++unresolved;
+          if (options_.strict_references && error.ok()) {
+            error = BundleError(absl::StrCat("Bundle.entry[", list.entry, "] (List ",
+                                             list.code, ").entry[", item_index,
+                                             "].item: reference does not resolve"));
+          }
+        }
+        ++item_index;
+      });
+      if (!error.ok()) return error;
+      bool empty = Child(list.value, "emptyReason").has_value() ||
+                   (!has_entries && !Child(list.value, "contained"));
+      for (v1::GpSection section : sections) {
+        SectionAccumulator& acc = sections_[section];
+        acc.seen_list = true;
+        if (!empty) acc.all_empty = false;
+        acc.unresolved += unresolved;
+        for (auto s : states) acc.AddState(s);
+        ForEach(list.value, "note", [&](element n) { acc.AddNote(S(Str(n, "text"))); });
+      }
+    }
+    // OperationOutcome warnings inside a 200 bundle.
+    for (const Resource& oo : index_.OfType("OperationOutcome")) {
+      ForEach(oo.value, "issue", [&](element issue) {
+        auto details = Child(issue, "details");
+        bool not_implemented = details && HasCode(*details, "", "NOT_IMPLEMENTED");
+        if (!not_implemented && Str(issue, "code") != "not-supported") return;
+        for (v1::GpSection section : SectionsOfParameter(Str(issue, "diagnostics"))) {
+          SectionAccumulator& acc = sections_[section];
+          acc.AddState(v1::SECTION_STATE_NOT_SUPPORTED);
+          acc.AddNote(S(Str(details, "text")));
+        }
+      });
+    }
+    return absl::OkStatus();
+  }
+
+  void FinishSectionStatuses() {
+    for (int s = v1::GP_SECTION_DEMOGRAPHICS; s <= v1::GP_SECTION_REFERRALS; ++s) {
+      auto section = static_cast<v1::GpSection>(s);
+      v1::SectionStatus* status = out_->add_section_statuses();
+      status->set_section(section);
+      if (section == v1::GP_SECTION_DEMOGRAPHICS) {
+        status->add_states(v1::SECTION_STATE_COMPLETE);
+        continue;
+      }
+      SectionAccumulator& acc = sections_[section];
+      if (section == v1::GP_SECTION_WARNINGS) {
+        acc.AddState(v1::SECTION_STATE_NOT_SUPPORTED);
+        acc.AddNote(
+            "GP Connect does not send practice alerts; caregate lists severe or "
+            "high-criticality active allergies as warnings");
+      }
+      if (!acc.seen_list &&
+          std::find(acc.states.begin(), acc.states.end(),
+                    v1::SECTION_STATE_NOT_SUPPORTED) == acc.states.end()) {
+        acc.AddState(v1::SECTION_STATE_NOT_SUPPORTED);
+        acc.AddNote("The source sent no list for this clinical area");
+      }
+      if (acc.seen_list && acc.all_empty && section != v1::GP_SECTION_WARNINGS)
+        acc.AddState(v1::SECTION_STATE_NOTHING_RECORDED);
+      if (acc.unresolved > 0) {
+        acc.AddState(v1::SECTION_STATE_ITEMS_UNRESOLVED);
+        std::string note = absl::StrCat(acc.unresolved,
+                                        " item(s) listed by the source were not in the bundle");
+        acc.AddNote(note);
+        out_->add_mapping_notes(absl::StrCat(v1::GpSection_Name(section), ": ", note));
+      }
+      if (acc.states.empty()) acc.AddState(v1::SECTION_STATE_COMPLETE);
+      for (auto st : acc.states) status->add_states(st);
+      for (auto& n : acc.notes) status->add_notes(n);
+    }
+  }
+
+  void MapProblems() {
+    for (const Resource& r : index_.OfType("Condition")) {
+      element c = r.value;
+      v1::Problem p;
+      p.set_id(S(Str(c, "id")));
+      FillConcept(Child(c, "code"), p.mutable_code());
+      absl::string_view status = Str(c, "clinicalStatus");
+      p.set_status(status == "active" ? v1::CLINICAL_STATUS_ACTIVE
+                   : (status == "inactive" || status == "resolved" ||
+                      status == "remission")
+                       ? v1::CLINICAL_STATUS_INACTIVE
+                       : v1::CLINICAL_STATUS_UNSPECIFIED);
+      absl::string_view sig = ExtensionCode(c, "ProblemSignificance-1");
+      p.set_significance(sig == "major"   ? v1::PROBLEM_SIGNIFICANCE_MAJOR
+                         : sig == "minor" ? v1::PROBLEM_SIGNIFICANCE_MINOR
+                                          : v1::PROBLEM_SIGNIFICANCE_UNSPECIFIED);
+      p.set_onset_date(DateOf(c, "onsetDateTime", "onsetPeriod"));
+      absl::string_view abatement = Str(c, "abatementDateTime");
+      p.set_end_date(S(abatement.empty() ? Str(Child(c, "abatementPeriod"), "end")
+                                          : abatement));
+      p.set_recorded_date(S(Str(c, "assertedDate")));
+      AddNotes(c, p.mutable_notes());
+      // The actual problem decides whether the problem is also a diagnosis.
+      absl::string_view actual_type;
+      ForEach(c, "extension", [&](element x) {
+        absl::string_view url = Str(x, "url");
+        bool actual = absl::EndsWith(url, "ActualProblem-1");
+        if (!actual && !absl::EndsWith(url, "RelatedClinicalContent-1")) return;
+        auto target = index_.ResolveField(x, "valueReference");
+        if (!target) return;
+        if (actual) actual_type = Str(*target, "resourceType");
+        v1::CodeableConcept related;
+        CodeOfItem(index_, *target, &related);
+        if (related.codings_size() > 0 || !related.text().empty())
+          *p.add_related_codes() = std::move(related);
+      });
+      bool diagnosis = actual_type.empty() || actual_type == "Observation" ||
+                       actual_type == "Condition";
+      if (diagnosis) *out_->add_diagnoses() = p;
+      *out_->add_problems() = std::move(p);
+    }
+  }
+
+  void MapMedications() {
+    // Issues (intent "order") by the authorisation (intent "plan") they are
+    // based on.
+    absl::flat_hash_map<std::string, std::vector<element>> issues_by_plan;
+    for (const Resource& r : index_.OfType("MedicationRequest")) {
+      if (Str(r.value, "intent") != "order") continue;
+      ForEach(r.value, "basedOn", [&](element ref) {
+        if (auto plan = index_.Resolve(Str(ref, "reference")))
+          issues_by_plan[S(Str(*plan, "id"))].push_back(r.value);
+      });
+    }
+    for (const Resource& r : index_.OfType("MedicationStatement")) {
+      element ms = r.value;
+      v1::Medication m;
+      m.set_id(S(Str(ms, "id")));
+      if (auto med = index_.ResolveField(ms, "medicationReference")) {
+        FillConcept(Child(*med, "code"), m.mutable_medication());
+      } else {
+        FillConcept(Child(ms, "medicationCodeableConcept"), m.mutable_medication());
+      }
+      absl::string_view status = Str(ms, "status");
+      m.set_status(status == "active" || status == "intended"
+                       ? v1::MEDICATION_STATUS_CURRENT
+                       : status.empty() ? v1::MEDICATION_STATUS_UNSPECIFIED
+                                        : v1::MEDICATION_STATUS_PAST);
+      if (auto dosage = First(ms, "dosage")) m.set_dosage(S(Str(*dosage, "text")));
+      if (auto period = Child(ms, "effectivePeriod")) {
+        m.set_start_date(S(Str(*period, "start")));
+        m.set_end_date(S(Str(*period, "end")));
+      } else {
+        m.set_start_date(S(Str(ms, "effectiveDateTime")));
+      }
+      if (auto ext = Extension(ms, "MedicationStatementLastIssueDate-1"))
+        m.set_last_issue_date(S(Str(*ext, "valueDateTime")));
+      m.set_prescribing_agency(S(ExtensionCode(ms, "PrescribingAgency-1")));
+      ForEach(ms, "reasonCode", [&](element cc) { FillConcept(cc, m.add_reasons()); });
+      ForEach(ms, "reasonReference", [&](element ref) {
+        if (auto cond = index_.Resolve(Str(ref, "reference")))
+          FillConcept(Child(*cond, "code"), m.add_reasons());
+      });
+      // The authorisation.
+      std::optional<element> plan;
+      ForEach(ms, "basedOn", [&](element ref) {
+        if (!plan) plan = index_.Resolve(Str(ref, "reference"));
+      });
+      if (plan) {
+        absl::string_view type = ExtensionCode(*plan, "PrescriptionType-1");
+        m.set_prescription_type(
+            type == "acute"               ? v1::PRESCRIPTION_TYPE_ACUTE
+            : type == "repeat"            ? v1::PRESCRIPTION_TYPE_REPEAT
+            : type == "repeat-dispensing" ? v1::PRESCRIPTION_TYPE_REPEAT_DISPENSING
+            : absl::StartsWith(type, "delayed-prescribing") ? v1::PRESCRIPTION_TYPE_ACUTE
+                                                            : v1::PRESCRIPTION_TYPE_UNSPECIFIED);
+        if (m.dosage().empty()) {
+          if (auto di = First(*plan, "dosageInstruction")) m.set_dosage(S(Str(*di, "text")));
+        }
+        auto dispense = Child(*plan, "dispenseRequest");
+        if (dispense) m.set_quantity(QuantityText(Child(*dispense, "quantity")));
+        if (auto reason = Extension(*plan, "MedicationStatusReason-1")) {
+          ForEach(*reason, "extension", [&](element x) {
+            if (Str(x, "url") != "statusReason") return;
+            auto cc = Child(x, "valueCodeableConcept");
+            absl::string_view text = Str(cc, "text");
+            if (text.empty() && cc) {
+              if (auto coding = First(*cc, "coding")) text = Str(*coding, "display");
+            }
+            m.set_status_reason(S(text));
+          });
+        }
+        if (m.medication().codings_size() == 0) {
+          if (auto med = index_.ResolveField(*plan, "medicationReference"))
+            FillConcept(Child(*med, "code"), m.mutable_medication());
+        }
+        auto it = issues_by_plan.find(Str(*plan, "id"));
+        if (it != issues_by_plan.end()) {
+          for (element issue : it->second) {
+            v1::PrescriptionIssue* pi = m.add_issues();
+            pi->set_id(S(Str(issue, "id")));
+            pi->set_issue_date(S(Str(Child(Child(issue, "dispenseRequest").value_or(issue),
+                                           "validityPeriod"),
+                                     "start")));
+            if (pi->issue_date().empty()) pi->set_issue_date(S(Str(issue, "authoredOn")));
+            if (auto di = First(issue, "dosageInstruction")) pi->set_dosage(S(Str(*di, "text")));
+            if (auto dr = Child(issue, "dispenseRequest"))
+              pi->set_quantity(QuantityText(Child(*dr, "quantity")));
+            pi->set_status(S(Str(issue, "status")));
+          }
+        }
+      }
+      *out_->add_medications() = std::move(m);
+    }
+  }
+
+  void MapAllergy(element a) {
+    std::string id = S(Str(a, "id"));
+    // TPP may send a resolved allergy both top-level and contained.
+    if (!id.empty() && !allergy_ids_.insert(id).second) return;
+    v1::Allergy* out = out_->add_allergies();
+    out->set_id(id);
+    FillConcept(Child(a, "code"), out->mutable_code());
+    absl::string_view status = Str(a, "clinicalStatus");
+    out->set_status(status == "active" ? v1::CLINICAL_STATUS_ACTIVE
+                    : (status == "resolved" || status == "inactive")
+                        ? v1::CLINICAL_STATUS_INACTIVE
+                        : v1::CLINICAL_STATUS_UNSPECIFIED);
+    ForEach(a, "category", [&](element c) {
+      std::string_view s;
+      if (out->category().empty() && c.get_string().get(s) == simdjson::SUCCESS)
+        out->set_category(S(s));
+    });
+    out->set_criticality(S(Str(a, "criticality")));
+    bool severe = Str(a, "criticality") == "high";
+    ForEach(a, "reaction", [&](element r) {
+      if (Str(r, "severity") == "severe") severe = true;
+      ForEach(r, "manifestation", [&](element cc) { FillConcept(cc, out->add_reactions()); });
+    });
+    out->set_onset_date(DateOf(a, "onsetDateTime", "onsetPeriod"));
+    out->set_asserted_date(S(Str(a, "assertedDate")));
+    if (auto end = Extension(a, "AllergyIntoleranceEnd-1")) {
+      ForEach(*end, "extension", [&](element x) {
+        absl::string_view url = Str(x, "url");
+        if (url == "endDate") out->set_end_date(S(Str(x, "valueDateTime")));
+        if (url == "reasonEnded") out->set_end_reason(S(Str(x, "valueString")));
+      });
+    }
+    AddNotes(a, out->mutable_notes());
+    if (severe && out->status() == v1::CLINICAL_STATUS_ACTIVE) {
+      v1::Warning* w = out_->add_warnings();
+      w->set_id(out->id());
+      *w->mutable_code() = out->code();
+      w->set_date(out->asserted_date().empty() ? out->onset_date() : out->asserted_date());
+      w->set_text(Str(a, "criticality") == "high" ? "High-criticality allergy"
+                                                  : "Allergy with a severe reaction");
+    }
+  }
+
+  void MapAllergies() {
+    for (const Resource& r : index_.OfType("AllergyIntolerance")) MapAllergy(r.value);
+    for (const Resource& r : index_.ContainedOfType("AllergyIntolerance")) MapAllergy(r.value);
+  }
+
+  void MapProcedures() {
+    for (const Resource& r : index_.OfType("Immunization")) {
+      element im = r.value;
+      bool not_given = false;
+      if (im["notGiven"].get_bool().get(not_given) != simdjson::SUCCESS) not_given = false;
+      if (not_given) continue;
+      v1::Procedure* p = out_->add_procedures();
+      p->set_id(S(Str(im, "id")));
+      CodeOfItem(index_, im, p->mutable_code());
+      p->set_date(S(Str(im, "date")));
+      p->set_status(S(Str(im, "status")));
+      AddNotes(im, p->mutable_notes());
+    }
+  }
+
+  void AddResult(element obs, v1::Investigation* inv, int depth,
+                 absl::flat_hash_set<std::string>* seen) {
+    std::string id = S(Str(obs, "id"));
+    if (depth > 8 || !seen->insert(id).second) return;
+    auto code = Child(obs, "code");
+    if (code && HasCode(*code, kSnomed, kCommentNote)) {
+      absl::string_view c = Str(obs, "comment");
+      if (!c.empty()) inv->add_comments(S(c));
+      return;
+    }
+    // A test group: its members are the results.
+    bool group = false;
+    ForEach(obs, "related", [&](element rel) {
+      if (Str(rel, "type") != "has-member") return;
+      group = true;
+      if (auto member = index_.ResolveField(rel, "target"))
+        AddResult(*member, inv, depth + 1, seen);
+    });
+    bool has_value = Child(obs, "valueQuantity") || Child(obs, "valueString") ||
+                     Child(obs, "valueCodeableConcept");
+    if (group && !has_value) return;
+    v1::InvestigationResult* res = inv->add_results();
+    res->set_id(id);
+    FillConcept(code, res->mutable_code());
+    res->set_effective_date(DateOf(obs, "effectiveDateTime", "effectivePeriod"));
+    if (auto q = Child(obs, "valueQuantity")) {
+      v1::Quantity* out = res->mutable_quantity();
+      out->set_value(Number(*q, "value").value_or(0));
+      absl::string_view unit = Str(*q, "unit");
+      out->set_unit(S(unit.empty() ? Str(*q, "code") : unit));
+      out->set_comparator(S(Str(*q, "comparator")));
+    } else if (absl::string_view s = Str(obs, "valueString"); !s.empty()) {
+      res->set_text(S(s));
+    } else if (auto cc = Child(obs, "valueCodeableConcept")) {
+      absl::string_view text = Str(*cc, "text");
+      if (text.empty()) {
+        if (auto coding = First(*cc, "coding")) text = Str(*coding, "display");
+      }
+      res->set_text(S(text));
+    }
+    if (auto range = First(obs, "referenceRange")) {
+      absl::string_view text = Str(*range, "text");
+      if (!text.empty()) {
+        res->set_reference_range(S(text));
+      } else {
+        auto low = Child(*range, "low");
+        auto high = Child(*range, "high");
+        std::string lo = low ? QuantityText(low) : "";
+        std::string hi = high ? QuantityText(high) : "";
+        if (!lo.empty() || !hi.empty()) res->set_reference_range(absl::StrCat(lo, " - ", hi));
+      }
+    }
+    FillConcept(Child(obs, "interpretation"), res->mutable_interpretation());
+    absl::string_view comment = Str(obs, "comment");
+    if (!comment.empty()) res->add_comments(S(comment));
+    res->set_status(S(Str(obs, "status")));
+  }
+
+  void MapInvestigations() {
+    for (const Resource& r : index_.OfType("DiagnosticReport")) {
+      element dr = r.value;
+      v1::Investigation* inv = out_->add_investigations();
+      inv->set_id(S(Str(dr, "id")));
+      FillConcept(Child(dr, "code"), inv->mutable_code());
+      inv->set_issued_date(S(Str(dr, "issued")));
+      inv->set_status(S(Str(dr, "status")));
+      absl::string_view conclusion = Str(dr, "conclusion");
+      if (!conclusion.empty()) inv->add_comments(S(conclusion));
+      absl::flat_hash_set<std::string> seen;
+      ForEach(dr, "result", [&](element ref) {
+        if (auto obs = index_.Resolve(Str(ref, "reference"))) AddResult(*obs, inv, 0, &seen);
+      });
+    }
+  }
+
+  // Reads one BP component (or has-member Observation) into the reading.
+  void BpValue(element part, v1::BloodPressureReading* bp) {
+    auto code = Child(part, "code");
+    bool systolic = !FindCode(code, kBpSystolic).empty();
+    bool diastolic = !FindCode(code, kBpDiastolic).empty();
+    if (!systolic && !diastolic) return;
+    auto q = Child(part, "valueQuantity");
+    std::optional<double> v = q ? Number(*q, "value") : std::nullopt;
+    if (v) {
+      if (systolic) bp->set_systolic_mmhg(*v);
+      else bp->set_diastolic_mmhg(*v);
+      return;
+    }
+    auto absent = Child(part, "dataAbsentReason");
+    absl::string_view reason = Str(absent, "text");
+    if (reason.empty() && absent) {
+      if (auto coding = First(*absent, "coding")) {
+        reason = Str(*coding, "display");
+        if (reason.empty()) reason = Str(*coding, "code");
+      }
+    }
+    std::string text = absl::StrCat(systolic ? "systolic" : "diastolic", ": ",
+                                    reason.empty() ? "not recorded" : reason);
+    bp->set_missing_component_reason(bp->missing_component_reason().empty()
+                                          ? text
+                                          : absl::StrCat(bp->missing_component_reason(),
+                                                         "; ", text));
+  }
+
+  void MapBloodPressure() {
+    for (const Resource& r : index_.OfType("Observation")) {
+      element obs = r.value;
+      auto code = Child(obs, "code");
+      absl::string_view panel = FindCode(code, kBpPanels);
+      if (panel.empty()) continue;
+      v1::BloodPressureReading* bp = out_->add_blood_pressure_readings();
+      bp->set_id(S(Str(obs, "id")));
+      bp->set_date(DateOf(obs, "effectiveDateTime", "effectivePeriod"));
+      ForEach(*code, "coding", [&](element c) {
+        if (Str(c, "code") == panel) {
+          bp->mutable_panel()->set_system(S(Str(c, "system")));
+          bp->mutable_panel()->set_code(S(panel));
+          bp->mutable_panel()->set_display(S(Str(c, "display")));
+        }
+      });
+      ForEach(obs, "component", [&](element comp) { BpValue(comp, bp); });
+      // Readings that are not a defined triple: separate Observations linked
+      // by has-member.
+      ForEach(obs, "related", [&](element rel) {
+        if (Str(rel, "type") != "has-member") return;
+        if (auto member = index_.ResolveField(rel, "target")) BpValue(*member, bp);
+      });
+      if (!bp->has_systolic_mmhg() && bp->missing_component_reason().find("systolic") ==
+                                          std::string::npos) {
+        bp->set_missing_component_reason(absl::StrCat(
+            bp->missing_component_reason(),
+            bp->missing_component_reason().empty() ? "" : "; ", "systolic: not recorded"));
+      }
+      if (!bp->has_diastolic_mmhg() && bp->missing_component_reason().find("diastolic") ==
+                                           std::string::npos) {
+        bp->set_missing_component_reason(absl::StrCat(
+            bp->missing_component_reason(),
+            bp->missing_component_reason().empty() ? "" : "; ", "diastolic: not recorded"));
+      }
+    }
+  }
+
+  void MapEncounters() {
+    // Consultation topics by encounter reference.
+    absl::flat_hash_map<std::string, std::vector<element>> topics;
+    for (const ListInfo& list : index_.lists()) {
+      if (list.code != kListTopic) continue;
+      auto enc = Child(list.value, "encounter");
+      absl::string_view ref = Str(enc, "reference");
+      if (!ref.empty()) topics[S(ref)].push_back(list.value);
+    }
+    for (const Resource& r : index_.OfType("Encounter")) {
+      element e = r.value;
+      v1::Encounter* out = out_->add_encounters();
+      std::string id = S(Str(e, "id"));
+      out->set_id(id);
+      auto type = First(e, "type");
+      FillConcept(type, out->mutable_type());
+      bool admission = !FindCode(type, kAdmissionTypeCodes).empty();
+      if (auto cls = Child(e, "class")) {
+        if (OneOf(Str(*cls, "code"), kAdmissionClassCodes)) admission = true;
+      }
+      out->set_kind(admission ? v1::ENCOUNTER_KIND_ADMISSION : v1::ENCOUNTER_KIND_CONSULTATION);
+      if (auto period = Child(e, "period")) {
+        out->set_start_date(S(Str(*period, "start")));
+        out->set_end_date(S(Str(*period, "end")));
+      }
+      ForEach(e, "participant", [&](element part) {
+        if (!out->practitioner().empty()) return;
+        bool primary = false;
+        ForEach(part, "type", [&](element t) {
+          if (HasCode(t, "", "PPRF")) primary = true;
+        });
+        if (primary) out->set_practitioner(NameOf(index_, Child(part, "individual")));
+      });
+      if (auto loc = First(e, "location")) out->set_location(NameOf(index_, Child(*loc, "location")));
+      out->set_status(S(Str(e, "status")));
+      auto it = topics.find(absl::StrCat("Encounter/", id));
+      if (it != topics.end()) {
+        for (element topic : it->second) {
+          v1::CodeableConcept* cc = out->add_topics();
+          if (auto ext = Extension(topic, "RelatedProblemHeader-1")) {
+            ForEach(*ext, "extension", [&](element x) {
+              if (Str(x, "url") != "target") return;
+              if (auto cond = index_.ResolveField(x, "valueReference"))
+                FillConcept(Child(*cond, "code"), cc);
+            });
+          }
+          absl::string_view title = Str(topic, "title");
+          if (!title.empty()) cc->set_text(S(title));
+        }
+      }
+    }
+  }
+
+  void MapReferrals() {
+    for (const Resource& r : index_.OfType("ReferralRequest")) {
+      element rr = r.value;
+      v1::Referral* out = out_->add_referrals();
+      out->set_id(S(Str(rr, "id")));
+      out->set_date(S(Str(rr, "authoredOn")));
+      out->set_status(S(Str(rr, "status")));
+      out->set_priority(S(Str(rr, "priority")));
+      FillConcept(Child(rr, "specialty"), out->mutable_specialty());
+      ForEach(rr, "reasonCode", [&](element cc) { FillConcept(cc, out->add_reasons()); });
+      if (auto rec = First(rr, "recipient")) out->set_recipient(NameOf(index_, rec));
+      out->set_description(S(Str(rr, "description")));
+    }
+  }
+
+  const Index& index_;
+  const ParseOptions& options_;
+  v1::GpSummary* out_;
+  absl::flat_hash_map<v1::GpSection, SectionAccumulator> sections_;
+  absl::flat_hash_set<std::string> allergy_ids_;
+};
+
+}  // namespace
+
+absl::StatusOr<v1::GpSummary> ParseStructuredRecord(absl::string_view json,
+                                                    const ParseOptions& options,
+                                                    ParseReport* report) {
+  if (json.size() > options.max_bytes) {
+    return BundleError(absl::StrCat("bundle: ", json.size(), " bytes exceeds the limit of ",
+                                    options.max_bytes, " bytes"));
+  }
+  simdjson::dom::parser parser;
+  if (parser.allocate(std::max<size_t>(json.size(), 64), options.max_depth) !=
+      simdjson::SUCCESS) {
+    return BundleError("bundle: cannot allocate the parser");
+  }
+  element root;
+  simdjson::error_code err = parser.parse(json.data(), json.size(), true).get(root);
+  if (err == simdjson::DEPTH_ERROR) {
+    return BundleError(
+        absl::StrCat("bundle: JSON nests deeper than the limit of ", options.max_depth));
+  }
+  if (err != simdjson::SUCCESS) {
+    return BundleError(absl::StrCat("bundle: not valid JSON (",
+                                    A(simdjson::error_message(err)), ")"));
+  }
+  if (!root.is_object()) return BundleError("bundle: the JSON is not an object");
+  if (Str(root, "resourceType") != "Bundle") {
+    return BundleError("bundle: resourceType is not \"Bundle\"");
+  }
+  simdjson::dom::array entries;
+  if (root["entry"].get_array().get(entries) != simdjson::SUCCESS) {
+    return BundleError("Bundle.entry: missing or not an array");
+  }
+  Index index;
+  int i = 0;
+  for (element entry : entries) {
+    element resource;
+    if (entry["resource"].get(resource) != simdjson::SUCCESS || !resource.is_object()) {
+      return BundleError(absl::StrCat("Bundle.entry[", i, "]: no resource object"));
+    }
+    absl::string_view type = Str(resource, "resourceType");
+    if (type.empty()) {
+      return BundleError(absl::StrCat("Bundle.entry[", i, "].resource: no resourceType"));
+    }
+    if (absl::Status s = index.Add(i, resource, type); !s.ok()) return s;
+    ++i;
+  }
+  v1::GpSummary summary;
+  absl::string_view last_updated = Str(Child(root, "meta"), "lastUpdated");
+  if (!last_updated.empty()) {
+    summary.set_record_date(S(last_updated));
+  } else {
+    for (const ListInfo& list : index.lists()) {
+      if (SectionsOfList(list.code).empty()) continue;
+      absl::string_view date = Str(list.value, "date");
+      if (!date.empty()) {
+        summary.set_record_date(S(date));
+        break;
+      }
+    }
+  }
+  Mapper mapper(index, options, &summary);
+  if (absl::Status s = mapper.Run(); !s.ok()) return s;
+  if (report != nullptr) {
+    report->bundle_id = S(Str(root, "id"));
+    report->entries = i;
+  }
+  return summary;
+}
+
+v1::GpSummary MergeSummaries(v1::GpSummary main_call, const v1::GpSummary& problems_call) {
+  *main_call.mutable_problems() = problems_call.problems();
+  *main_call.mutable_diagnoses() = problems_call.diagnoses();
+  *main_call.mutable_encounters() = problems_call.encounters();
+  for (v1::SectionStatus& status : *main_call.mutable_section_statuses()) {
+    if (status.section() != v1::GP_SECTION_PROBLEMS &&
+        status.section() != v1::GP_SECTION_DIAGNOSES &&
+        status.section() != v1::GP_SECTION_ENCOUNTERS)
+      continue;
+    for (const v1::SectionStatus& other : problems_call.section_statuses()) {
+      if (other.section() == status.section()) status = other;
+    }
+  }
+  for (const std::string& note : problems_call.mapping_notes()) {
+    if (std::find(main_call.mapping_notes().begin(), main_call.mapping_notes().end(),
+                  note) == main_call.mapping_notes().end())
+      main_call.add_mapping_notes(note);
+  }
+  return main_call;
+}
+
+}  // namespace caregate::adapters::gpconnect

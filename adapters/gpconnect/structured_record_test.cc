@@ -1,0 +1,346 @@
+#include "adapters/gpconnect/structured_record.h"
+
+#include <dirent.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/status.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/process.h"
+
+namespace caregate::adapters::gpconnect {
+namespace {
+
+namespace v1 = ::caregate::v1;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+const std::string kFixtures = std::string(CAREGATE_SHARED_DIR) + "/fixtures/gpconnect/";
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<std::string> FixtureFiles() {
+  std::vector<std::string> out;
+  DIR* dir = opendir(kFixtures.c_str());
+  if (dir == nullptr) return out;
+  while (dirent* e = readdir(dir)) {
+    std::string name = e->d_name;
+    if (name.size() > 5 && name.substr(name.size() - 5) == ".json") out.push_back(name);
+  }
+  closedir(dir);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Counts computed from the raw JSON by an independent script.
+std::map<std::string, int> ExpectedCounts(const std::string& file) {
+  auto result = caregate::testing::RunCommand(
+      {"/usr/bin/python3", EXPECTED_COUNTS_SCRIPT, kFixtures + file});
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  std::map<std::string, int> out;
+  for (absl::string_view line : absl::StrSplit(result.output, '\n', absl::SkipEmpty())) {
+    std::vector<std::string> parts = absl::StrSplit(line, ' ');
+    int v = 0;
+    if (parts.size() == 2 && absl::SimpleAtoi(parts[1], &v)) out[parts[0]] = v;
+  }
+  return out;
+}
+
+std::map<std::string, int> MappedCounts(const v1::GpSummary& s) {
+  std::map<std::string, int> n;
+  for (const auto& m : s.medications()) {
+    if (m.status() == v1::MEDICATION_STATUS_CURRENT) ++n["medications_current"];
+    if (m.status() == v1::MEDICATION_STATUS_PAST) ++n["medications_past"];
+  }
+  for (const auto& p : s.problems()) {
+    if (p.status() == v1::CLINICAL_STATUS_ACTIVE) ++n["problems_active"];
+    if (p.status() == v1::CLINICAL_STATUS_INACTIVE) ++n["problems_inactive"];
+  }
+  for (const auto& a : s.allergies()) {
+    if (a.status() == v1::CLINICAL_STATUS_ACTIVE) ++n["allergies_active"];
+    if (a.status() == v1::CLINICAL_STATUS_INACTIVE) ++n["allergies_ended"];
+  }
+  n["bp_readings"] = s.blood_pressure_readings_size();
+  n["investigations"] = s.investigations_size();
+  for (const auto& inv : s.investigations()) n["investigation_results"] += inv.results_size();
+  n["encounters"] = s.encounters_size();
+  n["referrals"] = s.referrals_size();
+  for (const char* k : {"medications_current", "medications_past", "problems_active",
+                        "problems_inactive", "allergies_active", "allergies_ended",
+                        "investigation_results"})
+    n[k] += 0;
+  return n;
+}
+
+absl::StatusOr<v1::GpSummary> ParseFixture(const std::string& file) {
+  return ParseStructuredRecord(ReadFile(kFixtures + file));
+}
+
+const v1::SectionStatus& Status(const v1::GpSummary& s, v1::GpSection section) {
+  for (const auto& st : s.section_statuses())
+    if (st.section() == section) return st;
+  static const v1::SectionStatus kNone;
+  ADD_FAILURE() << "no status for " << v1::GpSection_Name(section);
+  return kNone;
+}
+
+TEST(StructuredRecordTest, EveryFixtureMapsWithCountsFromTheRawJson) {
+  std::vector<std::string> files = FixtureFiles();
+  ASSERT_GE(files.size(), 6u) << "fixtures not found under " << kFixtures;
+  for (const std::string& file : files) {
+    SCOPED_TRACE(file);
+    auto summary = ParseFixture(file);
+    ASSERT_TRUE(summary.ok()) << summary.status();
+    std::map<std::string, int> expected = ExpectedCounts(file);
+    ASSERT_EQ(expected.size(), 11u);
+    EXPECT_EQ(MappedCounts(*summary), expected);
+    // Every section has a status, in GpSection order.
+    ASSERT_EQ(summary->section_statuses_size(), 11);
+    for (int i = 0; i < 11; ++i)
+      EXPECT_EQ(summary->section_statuses(i).section(), i + 1);
+  }
+}
+
+TEST(StructuredRecordTest, LivermoreBloodPressureAndWithheldSignals) {
+  auto s = ParseFixture("9465701297_Livermore_full_20210602.json");
+  ASSERT_TRUE(s.ok()) << s.status();
+  // The reference's example: Observation 163020007, 120/90 mm[Hg].
+  bool found = false;
+  for (const auto& bp : s->blood_pressure_readings()) {
+    if (bp.panel().code() == "163020007" && bp.systolic_mmhg() == 120 &&
+        bp.diastolic_mmhg() == 90)
+      found = true;
+    EXPECT_FALSE(bp.date().empty());
+  }
+  EXPECT_TRUE(found);
+  // Sitting / standing / lying panels are readings too.
+  EXPECT_EQ(std::count_if(s->blood_pressure_readings().begin(),
+                          s->blood_pressure_readings().end(),
+                          [](const auto& bp) { return bp.panel().code() == "163035008"; }),
+            2);
+  const auto& meds = Status(*s, v1::GP_SECTION_MEDICATIONS);
+  EXPECT_THAT(meds.states(), ::testing::ElementsAre(v1::SECTION_STATE_RECORD_IN_TRANSIT));
+  ASSERT_EQ(meds.notes_size(), 1);
+  EXPECT_THAT(meds.notes(0), HasSubstr("Patient record transfer from previous GP practice"));
+  const auto& problems = Status(*s, v1::GP_SECTION_PROBLEMS);
+  EXPECT_THAT(problems.states(),
+              ::testing::UnorderedElementsAre(v1::SECTION_STATE_ITEMS_WITHHELD,
+                                              v1::SECTION_STATE_RECORD_IN_TRANSIT));
+  const auto& inv = Status(*s, v1::GP_SECTION_INVESTIGATIONS);
+  EXPECT_THAT(inv.states(), ::testing::Contains(v1::SECTION_STATE_NOTHING_RECORDED));
+  EXPECT_THAT(inv.notes(), ::testing::Contains(HasSubstr("Information not available")));
+  // The masked NHS number is kept as sent, with a note.
+  EXPECT_EQ(s->demographics().nhs_number(), "1234567890");
+  EXPECT_THAT(s->mapping_notes(), ::testing::Contains(HasSubstr("Modulus 11")));
+  EXPECT_EQ(s->referrals_size(), 11);
+}
+
+TEST(StructuredRecordTest, DemonstratorMedicationsAllergiesAndDemographics) {
+  auto s = ParseFixture("9690937287.structuredRecord.json");
+  ASSERT_TRUE(s.ok()) << s.status();
+  const v1::Medication* sertraline = nullptr;
+  for (const auto& m : s->medications())
+    if (m.id() == "1") sertraline = &m;
+  ASSERT_NE(sertraline, nullptr);
+  EXPECT_EQ(sertraline->dosage(), "1 tablet once a day");
+  EXPECT_EQ(sertraline->medication().codings(0).code(), "9751511000001104");
+  EXPECT_EQ(sertraline->prescription_type(), v1::PRESCRIPTION_TYPE_REPEAT);
+  EXPECT_EQ(sertraline->last_issue_date(), "2018-08-17");
+  EXPECT_EQ(sertraline->prescribing_agency(), "prescribed-at-gp-practice");
+  EXPECT_EQ(sertraline->quantity(), "28");
+  EXPECT_GT(sertraline->issues_size(), 0);
+  // The ended allergy comes from List.contained.
+  const v1::Allergy* peanut = nullptr;
+  for (const auto& a : s->allergies())
+    if (a.id() == "28") peanut = &a;
+  ASSERT_NE(peanut, nullptr);
+  EXPECT_EQ(peanut->status(), v1::CLINICAL_STATUS_INACTIVE);
+  EXPECT_EQ(peanut->end_reason(), "Desensitised to Peanuts");
+  EXPECT_EQ(peanut->end_date(), "2016-11-01T00:00:00+00:00");
+  // A severe active allergy is a warning.
+  ASSERT_EQ(s->warnings_size(), 1);
+  EXPECT_EQ(s->warnings(0).code().codings(0).code(), "89707004");
+  EXPECT_THAT(Status(*s, v1::GP_SECTION_MEDICATIONS).states(),
+              ::testing::ElementsAre(v1::SECTION_STATE_ITEMS_WITHHELD));
+  EXPECT_EQ(s->demographics().family_name(), "SKELLY");
+  EXPECT_TRUE(s->demographics().nhs_number_verified());
+  EXPECT_THAT(s->mapping_notes(), ::testing::Contains(HasSubstr("Modulus 11")));
+  // Investigation with results from test groups, values and ranges kept.
+  ASSERT_EQ(s->investigations_size(), 1);
+  bool has_range = false;
+  for (const auto& r : s->investigations(0).results())
+    if (r.has_quantity() && !r.reference_range().empty()) has_range = true;
+  EXPECT_TRUE(has_range);
+  // Procedures: the administered immunisation, with the real code from the
+  // vaccination-procedure extension.
+  ASSERT_EQ(s->procedures_size(), 1);
+  EXPECT_EQ(s->procedures(0).code().codings(0).code(), "170378007");
+}
+
+TEST(StructuredRecordTest, PathologyResultValues) {
+  auto s = ParseFixture("pathology_response1.json");
+  ASSERT_TRUE(s.ok()) << s.status();
+  ASSERT_EQ(s->investigations_size(), 1);
+  bool found = false;
+  for (const auto& r : s->investigations(0).results()) {
+    if (r.has_quantity() && r.quantity().value() == 5.7) {
+      EXPECT_EQ(r.quantity().unit(), "10*9/L");
+      EXPECT_EQ(r.reference_range(), "3.5 - 11");
+      found = true;
+    }
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST(StructuredRecordTest, OperationOutcomeWarningsMarkSectionsNotSupported) {
+  auto s = ParseFixture("consultations_forwards_response1.json");
+  ASSERT_TRUE(s.ok()) << s.status();
+  const auto& enc = Status(*s, v1::GP_SECTION_ENCOUNTERS);
+  EXPECT_THAT(enc.states(), ::testing::Contains(v1::SECTION_STATE_NOT_SUPPORTED));
+  EXPECT_THAT(enc.notes(),
+              ::testing::Contains("includeConsultations is an unrecognised parameter"));
+  EXPECT_THAT(Status(*s, v1::GP_SECTION_PROBLEMS).notes(),
+              ::testing::Contains("includeProblems is an unrecognised parameter"));
+  // The Active Allergies List names an allergy that is not in the bundle.
+  EXPECT_THAT(Status(*s, v1::GP_SECTION_ALLERGIES).states(),
+              ::testing::Contains(v1::SECTION_STATE_ITEMS_UNRESOLVED));
+}
+
+// --- malformed input --------------------------------------------------------
+
+constexpr char kMinimal[] = R"({"resourceType":"Bundle","id":"t","type":"collection","entry":[
+ {"resource":{"resourceType":"Patient","id":"p1","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9434765919"}],"name":[{"family":"Tester","given":["Ann"]}]}},
+ {"resource":{"resourceType":"List","code":{"coding":[{"system":"http://snomed.info/sct","code":"933361000000108"}]},"entry":[{"item":{"reference":"MedicationStatement/m1"}}]}},
+ {"resource":{"resourceType":"MedicationStatement","id":"m1","status":"active","dosage":[{"text":"one daily"}]}}
+]})";
+
+void ExpectBundleError(const absl::StatusOr<v1::GpSummary>& s, absl::string_view rule) {
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(common::ErrorReason(s.status()), common::kReasonInvalidBundle);
+  EXPECT_THAT(std::string(s.status().message()), HasSubstr(std::string(rule)));
+  // Never personal data.
+  EXPECT_THAT(std::string(s.status().message()), Not(HasSubstr("9434765919")));
+  EXPECT_THAT(std::string(s.status().message()), Not(HasSubstr("Tester")));
+}
+
+TEST(StructuredRecordMalformedTest, MinimalBundleMaps) {
+  ParseReport report;
+  auto s = ParseStructuredRecord(kMinimal, {}, &report);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(report.bundle_id, "t");
+  EXPECT_EQ(s->medications(0).dosage(), "one daily");
+  EXPECT_TRUE(s->mapping_notes().empty());
+}
+
+TEST(StructuredRecordMalformedTest, TruncatedJson) {
+  std::string json = kMinimal;
+  for (size_t cut : {size_t{1}, json.size() / 3, json.size() / 2, json.size() - 1}) {
+    ExpectBundleError(ParseStructuredRecord(json.substr(0, cut)), "not valid JSON");
+  }
+}
+
+TEST(StructuredRecordMalformedTest, NotABundle) {
+  ExpectBundleError(ParseStructuredRecord(R"({"resourceType":"Patient","id":"x"})"),
+                    "resourceType is not \"Bundle\"");
+  ExpectBundleError(ParseStructuredRecord("[1,2,3]"), "not an object");
+  ExpectBundleError(ParseStructuredRecord(R"({"resourceType":"Bundle"})"), "Bundle.entry");
+  ExpectBundleError(ParseStructuredRecord(""), "not valid JSON");
+}
+
+TEST(StructuredRecordMalformedTest, NoPatientOrTwo) {
+  ExpectBundleError(
+      ParseStructuredRecord(
+          R"({"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Organization","id":"o"}}]})"),
+      "no Patient");
+  std::string two = kMinimal;
+  two.replace(two.rfind("]}"), 2,
+              R"(,{"resource":{"resourceType":"Patient","id":"p2"}}]})");
+  ExpectBundleError(ParseStructuredRecord(two), "Bundle.entry[3]: a second Patient");
+}
+
+TEST(StructuredRecordMalformedTest, DuplicateClinicalIds) {
+  std::string dup = kMinimal;
+  dup.replace(dup.rfind("]}"), 2,
+              R"(,{"resource":{"resourceType":"MedicationStatement","id":"m1","status":"completed"}}]})");
+  ExpectBundleError(ParseStructuredRecord(dup),
+                    "Bundle.entry[3]: duplicate id for a MedicationStatement (first at "
+                    "Bundle.entry[2])");
+  // A repeated supporting resource (real bundles do this) is fine.
+  std::string org = kMinimal;
+  org.replace(org.rfind("]}"), 2,
+              R"(,{"resource":{"resourceType":"Organization","id":"o"}},{"resource":{"resourceType":"Organization","id":"o"}}]})");
+  EXPECT_TRUE(ParseStructuredRecord(org).ok());
+}
+
+TEST(StructuredRecordMalformedTest, DanglingReferences) {
+  std::string dangling = kMinimal;
+  dangling.replace(dangling.find("MedicationStatement/m1"), 22, "MedicationStatement/zz");
+  // Default: skipped, and the section says so.
+  auto lenient = ParseStructuredRecord(dangling);
+  ASSERT_TRUE(lenient.ok()) << lenient.status();
+  EXPECT_THAT(Status(*lenient, v1::GP_SECTION_MEDICATIONS).states(),
+              ::testing::Contains(v1::SECTION_STATE_ITEMS_UNRESOLVED));
+  EXPECT_THAT(lenient->mapping_notes(), ::testing::Contains(HasSubstr("not in the bundle")));
+  // Strict: an error naming the place.
+  ParseOptions strict;
+  strict.strict_references = true;
+  auto s = ParseStructuredRecord(dangling, strict);
+  ExpectBundleError(s, "Bundle.entry[1] (List 933361000000108).entry[0].item: reference "
+                       "does not resolve");
+  EXPECT_THAT(std::string(s.status().message()), Not(HasSubstr("zz")));
+}
+
+TEST(StructuredRecordMalformedTest, DeepNesting) {
+  std::string deep = R"({"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Patient","id":"p","x":)";
+  for (int i = 0; i < 10000; ++i) deep += "[";
+  for (int i = 0; i < 10000; ++i) deep += "]";
+  deep += "}}]}";
+  ExpectBundleError(ParseStructuredRecord(deep), "deeper than the limit of 64");
+}
+
+TEST(StructuredRecordMalformedTest, OverTheSizeLimit) {
+  ParseOptions small;
+  small.max_bytes = 100;
+  ExpectBundleError(ParseStructuredRecord(kMinimal, small), "exceeds the limit of 100 bytes");
+}
+
+TEST(StructuredRecordMalformedTest, ResourcesWithoutIdOrType) {
+  ExpectBundleError(
+      ParseStructuredRecord(
+          R"({"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Patient"}}]})"),
+      "Bundle.entry[0]: a Patient without an id");
+  ExpectBundleError(
+      ParseStructuredRecord(R"({"resourceType":"Bundle","entry":[{"resource":{"id":"x"}}]})"),
+      "Bundle.entry[0].resource: no resourceType");
+  ExpectBundleError(ParseStructuredRecord(R"({"resourceType":"Bundle","entry":[{"full":1}]})"),
+                    "Bundle.entry[0]: no resource object");
+}
+
+TEST(StructuredRecordTest, MergeTakesProblemsAndEncountersFromTheSecondCall) {
+  auto main_call = ParseFixture("9690937287.structuredRecord.json");
+  auto problems_call = ParseFixture("consultations_response1.json");
+  ASSERT_TRUE(main_call.ok() && problems_call.ok());
+  v1::GpSummary merged = MergeSummaries(*main_call, *problems_call);
+  EXPECT_EQ(merged.problems_size(), problems_call->problems_size());
+  EXPECT_EQ(merged.encounters_size(), problems_call->encounters_size());
+  EXPECT_EQ(merged.medications_size(), main_call->medications_size());
+  EXPECT_EQ(merged.allergies_size(), main_call->allergies_size());
+}
+
+}  // namespace
+}  // namespace caregate::adapters::gpconnect
