@@ -12,6 +12,14 @@ const std::vector<Command>& AllCommands() {
   static const std::vector<Command>* const commands = new std::vector<Command>{
       {"health", "health [--service NAME]",
        "Ask the server's grpc.health.v1 service whether it is serving", RunHealth},
+      {"import-cld", "import-cld --events FILE [--contacts FILE] --db TARGET [--timeout-s N]",
+       "Import Client Level Data files into a council store (TARGET: a SQLite file, or a "
+       "postgresql:// URI or host=... conninfo); all or nothing",
+       RunImportCld},
+      {"demo-data", "demo-data --out DIR [--people N] [--seed S] [--no-gp]",
+       "Write deterministic synthetic people: CLD events and contacts, and GP Connect "
+       "bundles with gp/index.json",
+       RunDemoData},
   };
   return *commands;
 }
