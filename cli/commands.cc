@@ -15,6 +15,14 @@ const std::vector<Command>& AllCommands() {
       {"gp-summary", "gp-summary --bundle FILE [--json] [--strict] [--max-bytes N]",
        "Map a GP Connect structured-record bundle offline and print the GP summary",
        RunGpSummary},
+      {"import-cld", "import-cld --events FILE [--contacts FILE] --db TARGET [--timeout-s N]",
+       "Import Client Level Data files into a council store (TARGET: a SQLite file, or a "
+       "postgresql:// URI or host=... conninfo); all or nothing",
+       RunImportCld},
+      {"demo-data", "demo-data --out DIR [--people N] [--seed S] [--no-gp]",
+       "Write deterministic synthetic people: CLD events and contacts, and GP Connect "
+       "bundles with gp/index.json",
+       RunDemoData},
   };
   return *commands;
 }

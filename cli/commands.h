@@ -38,6 +38,8 @@ int UsageError(const Command& command, absl::string_view problem);
 // The subcommands (one file each).
 int RunHealth(const ConnectionOptions& connection, const std::vector<std::string>& argv);
 int RunGpSummary(const ConnectionOptions& connection, const std::vector<std::string>& argv);
+int RunImportCld(const ConnectionOptions& connection, const std::vector<std::string>& argv);
+int RunDemoData(const ConnectionOptions& connection, const std::vector<std::string>& argv);
 
 }  // namespace caregate::cli
 

@@ -1,0 +1,138 @@
+#include "adapters/council_sql/schema.h"
+
+namespace caregate::adapters::council_sql {
+
+// Keep in step with docs/council-schema.md.
+absl::string_view CouncilSchemaSql() {
+  return R"sql(
+CREATE TABLE IF NOT EXISTS council_person (
+  la_person_id TEXT PRIMARY KEY,
+  la_code TEXT NOT NULL,
+  nhs_number TEXT NOT NULL,
+  nhs_number_verified INTEGER NOT NULL DEFAULT 0,
+  given_names TEXT,
+  family_name TEXT,
+  date_of_birth TEXT NOT NULL,
+  date_of_death TEXT,
+  gender TEXT NOT NULL,
+  ethnicity TEXT,
+  postcode TEXT,
+  address_line1 TEXT,
+  gp_practice_code TEXT,
+  gp_practice_name TEXT,
+  client_type TEXT,
+  primary_support_reason TEXT,
+  accommodation_status TEXT,
+  employment_status TEXT,
+  has_unpaid_carer TEXT,
+  autism_spectrum_disorder TEXT,
+  visual_impairment TEXT,
+  hearing_impairment TEXT,
+  dementia TEXT,
+  client_funding_status TEXT,
+  total_hrs_caring_per_week TEXT,
+  no_of_adults_cared_for INTEGER,
+  adult_1_linked_person_id TEXT,
+  adult_2_linked_person_id TEXT,
+  adult_3_linked_person_id TEXT
+);
+CREATE INDEX IF NOT EXISTS council_person_nhs ON council_person (nhs_number);
+
+CREATE TABLE IF NOT EXISTS council_team (
+  team_id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  phone TEXT,
+  email TEXT
+);
+
+CREATE TABLE IF NOT EXISTS council_worker (
+  worker_id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  role TEXT,
+  team_id TEXT,
+  phone TEXT,
+  email TEXT
+);
+
+CREATE TABLE IF NOT EXISTS council_allocation (
+  allocation_id TEXT PRIMARY KEY,
+  la_person_id TEXT NOT NULL,
+  worker_id TEXT,
+  team_id TEXT,
+  key_worker INTEGER NOT NULL DEFAULT 0,
+  start_date TEXT,
+  end_date TEXT
+);
+CREATE INDEX IF NOT EXISTS council_allocation_person
+  ON council_allocation (la_person_id);
+
+CREATE TABLE IF NOT EXISTS council_personal_contact (
+  contact_id TEXT PRIMARY KEY,
+  la_person_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  relationship TEXT,
+  support_roles TEXT,
+  main_carer INTEGER NOT NULL DEFAULT 0,
+  phone TEXT,
+  email TEXT,
+  lives_with_person INTEGER NOT NULL DEFAULT 0,
+  start_date TEXT,
+  end_date TEXT
+);
+CREATE INDEX IF NOT EXISTS council_personal_contact_person
+  ON council_personal_contact (la_person_id);
+
+CREATE TABLE IF NOT EXISTS council_care_plan (
+  plan_id TEXT PRIMARY KEY,
+  la_person_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  start_date TEXT,
+  end_date TEXT,
+  last_updated TEXT,
+  next_review_due TEXT,
+  summary TEXT,
+  review_responsible TEXT
+);
+CREATE INDEX IF NOT EXISTS council_care_plan_person
+  ON council_care_plan (la_person_id);
+
+CREATE TABLE IF NOT EXISTS council_event (
+  event_key TEXT PRIMARY KEY,
+  la_person_id TEXT NOT NULL,
+  la_code TEXT NOT NULL,
+  reporting_period_start_date TEXT,
+  reporting_period_end_date TEXT,
+  client_type TEXT,
+  event_type TEXT,
+  event_reference TEXT,
+  event_start_date TEXT,
+  event_end_date TEXT,
+  event_description TEXT,
+  event_outcome TEXT,
+  request_route_of_access TEXT,
+  assessment_type TEXT,
+  eligible_needs_identified TEXT,
+  method_of_assessment TEXT,
+  service_type TEXT,
+  service_component TEXT,
+  delivery_mechanism TEXT,
+  provider_cqc_location_id TEXT,
+  provider_name TEXT,
+  review_reason TEXT,
+  review_outcomes_achieved TEXT,
+  method_of_review TEXT,
+  unit_cost DOUBLE PRECISION,
+  cost_frequency_unit_type TEXT,
+  planned_units_per_week DOUBLE PRECISION,
+  direct_payment_managed_by TEXT
+);
+CREATE INDEX IF NOT EXISTS council_event_person ON council_event (la_person_id);
+)sql";
+}
+
+absl::Status EnsureCouncilSchema(common::sql::Connection& connection,
+                                 absl::Time deadline) {
+  return connection.ExecuteScript(CouncilSchemaSql(), deadline);
+}
+
+}  // namespace caregate::adapters::council_sql
