@@ -244,6 +244,7 @@ void SqlAuditLog::WriterLoop() {
     if (status.ok()) {
       absl::MutexLock lock(&tree_mu_);
       for (Pending* p : batch) tree_.Append(p->leaf);
+      commits_.fetch_add(1);
     } else {
       common::LogWarning("audit_commit_failed", {{"entries", absl::StrCat(batch.size())},
                                                  {"error", std::string(status.message())}});

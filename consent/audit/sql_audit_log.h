@@ -1,6 +1,7 @@
 #ifndef CAREGATE_CONSENT_AUDIT_SQL_AUDIT_LOG_H_
 #define CAREGATE_CONSENT_AUDIT_SQL_AUDIT_LOG_H_
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -94,6 +95,8 @@ class SqlAuditLog final : public AuditLog {
                                   absl::Time deadline) override;
 
   uint64_t size() const;
+  // Transactions committed since Open (each holds one or more entries).
+  uint64_t commits() const { return commits_.load(); }
   // A tree head over every committed entry, signed now.
   absl::StatusOr<caregate::v1::SignedTreeHead> SignedTreeHead() const;
   // tree_size 0 means the current size.
@@ -163,6 +166,7 @@ class SqlAuditLog final : public AuditLog {
   // Serialises reviews so two reviewers cannot both act on one state.
   absl::Mutex review_mu_;
 
+  std::atomic<uint64_t> commits_{0};
   std::thread writer_;
 };
 
