@@ -12,6 +12,13 @@ const std::vector<Command>& AllCommands() {
   static const std::vector<Command>* const commands = new std::vector<Command>{
       {"health", "health [--service NAME]",
        "Ask the server's grpc.health.v1 service whether it is serving", RunHealth},
+      {"audit",
+       "audit verify --db TARGET --tree-head FILE --public-key FILE | audit export --db TARGET "
+       "[--from-index N] [--out FILE] | audit tree-head --out FILE [--public-key-out FILE] | "
+       "audit report --nhs-number N [--public-key FILE]",
+       "Verify the audit log offline, export FHIR AuditEvents, save a signed tree head, print a "
+       "person's proven access report",
+       RunAudit},
   };
   return *commands;
 }
