@@ -13,6 +13,7 @@
 #include "consent/audit/tree_head.h"
 #include "gateway/grpc_status.h"
 #include "gmock/gmock.h"
+#include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 #include "gtest/gtest.h"
 #include "tests/support/process.h"
@@ -247,6 +248,57 @@ TEST_F(AuditServiceTest, EmergencyAccessReviewNeverByTheUserWhoMadeIt) {
   auto c2 = As("privacy_officer:u-po-1");
   ASSERT_TRUE(stub_->ListEmergencyAccesses(c2.get(), list, &after).ok());
   EXPECT_EQ(after.records_size(), 0);
+}
+
+// caregatectl against a loopback server: save a tree head, print a person's
+// report with every proof checked client-side, then verify the log offline
+// against the saved head.
+TEST_F(AuditServiceTest, CaregatectlReportAndTreeHeadAgainstALoopbackServer) {
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_TRUE(log_->Append(Access(i, i % 2 ? "9990000018" : "9990000034"), Soon()).ok());
+  }
+  ASSERT_TRUE(log_->Append(EmergencyAccessEntry(6, "u-gp-7"), Soon()).ok());
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(service_.get());
+  auto server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+  std::string address = absl::StrCat("127.0.0.1:", port);
+
+  auto report = caregate::testing::RunCommand(
+      {CAREGATECTL, "--address", address, "--token", "privacy_officer:u-po-1", "audit",
+       "report", "--nhs-number", "999 000 0034"});
+  EXPECT_EQ(report.exit_code, 0) << report.output;
+  EXPECT_THAT(report.output, ::testing::HasSubstr("access report: 3 entries"));
+  EXPECT_THAT(report.output, ::testing::HasSubstr("every entry's inclusion proof checked"));
+
+  std::string head_file = dir_.path() + "/head.json";
+  std::string key_file = dir_.path() + "/key.pub";
+  auto saved = caregate::testing::RunCommand(
+      {CAREGATECTL, "--address", address, "--token", "privacy_officer:u-po-1", "audit",
+       "tree-head", "--out", head_file, "--public-key-out", key_file});
+  ASSERT_EQ(saved.exit_code, 0) << saved.output;
+  EXPECT_THAT(saved.output, ::testing::HasSubstr("size 7"));
+
+  auto pinned = caregate::testing::RunCommand(
+      {CAREGATECTL, "--address", address, "--token", "privacy_officer:u-po-1", "audit",
+       "report", "--nhs-number", "9990000026", "--public-key", key_file});
+  EXPECT_EQ(pinned.exit_code, 0) << pinned.output;
+  EXPECT_THAT(pinned.output, ::testing::HasSubstr("with the pinned key"));
+  EXPECT_THAT(pinned.output, ::testing::HasSubstr("EMERGENCY ACCESS"));
+
+  auto verify = caregate::testing::RunCommand({CAREGATECTL, "audit", "verify", "--db",
+                                               dir_.path() + "/audit.db", "--tree-head",
+                                               head_file, "--public-key", key_file});
+  EXPECT_EQ(verify.exit_code, 0) << verify.output;
+
+  auto refused = caregate::testing::RunCommand(
+      {CAREGATECTL, "--address", address, "--token", "gp:u-gp-1", "audit", "report",
+       "--nhs-number", "9990000018"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.output, ::testing::HasSubstr("ROLE_NOT_PERMITTED"));
+  server->Shutdown();
 }
 
 }  // namespace
