@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -44,6 +45,8 @@ struct SqlAuditLogOptions {
   // Entry timestamps (when the caller left AuditEntry.time unset) and tree
   // head timestamps. Not owned; never null.
   const common::Clock* clock = common::Clock::Real();
+  // PostgreSQL: how long Open waits for another sequencer to let go.
+  absl::Duration sequencer_wait = absl::Seconds(10);
 };
 
 // The filters of ListAuditEventsRequest, as the log understands them.
@@ -72,7 +75,13 @@ struct AuditQuery {
 // bytes per entry with the cached subtrees), so tree heads and proofs cost
 // O(log^2 n) hashes; entries are read from the store.
 //
-// One process appends to a store at a time (the writer assigns indices).
+// One process appends to a store at a time (the writer assigns indices). On
+// PostgreSQL the log holds a session advisory lock (pg_try_advisory_lock) on a
+// connection it keeps for its lifetime, as Trillian's sequencer does; a second
+// gateway opening the same log waits up to `sequencer_wait` and then fails
+// with FAILED_PRECONDITION. (Forwarding entries to the sequencing gateway is
+// not built: other gateways cannot append meanwhile.) On SQLite the file's
+// write lock and BEGIN IMMEDIATE serialise writers; run one gateway per file.
 //
 // Thread-safety: every method is safe to call from many threads.
 class SqlAuditLog final : public AuditLog {
@@ -149,6 +158,9 @@ class SqlAuditLog final : public AuditLog {
       const caregate::v1::AuditEntry& access, absl::Time deadline) const;
 
   std::unique_ptr<common::sql::Database> database_;
+  // PostgreSQL: the connection holding the sequencer's advisory lock
+  // (declared after database_, so it is returned before the pool goes).
+  std::optional<common::sql::Lease> sequencer_lease_;
   std::unique_ptr<TreeHeadSigner> signer_;
   const SqlAuditLogOptions options_;
 

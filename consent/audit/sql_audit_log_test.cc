@@ -329,6 +329,23 @@ TEST_P(SqlAuditLogTest, EmergencyAccessReviewIsAnAuditEntryAndNeverSelfReview) {
   ExpectVerifies();
 }
 
+TEST_P(SqlAuditLogTest, OnlyOneGatewaySequencesAPostgresLog) {
+  if (GetParam() != Engine::kPostgres) GTEST_SKIP() << "PostgreSQL advisory lock only";
+  ASSERT_TRUE(log_->Append(Access(0), Soon()).ok());
+  SqlAuditLogOptions options;
+  options.sequencer_wait = absl::Milliseconds(300);
+  auto db = common::sql::Database::Open(store_, dir_.path(), "audit.store");
+  ASSERT_TRUE(db.ok());
+  auto second =
+      SqlAuditLog::Open(std::move(*db), *TreeHeadSigner::FromPrivateKeyPem(key_pem_), options);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(second.status().message(), HasSubstr("another gateway is sequencing"));
+  // Once the first lets go, the next one takes over where it stopped.
+  Reopen();
+  EXPECT_EQ(*log_->Append(Access(1), Soon()), 1u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, SqlAuditLogTest,
                          ::testing::Values(Engine::kSqlite, Engine::kPostgres),
                          testing::EngineName);
