@@ -23,6 +23,13 @@ const std::vector<Command>& AllCommands() {
        "Write deterministic synthetic people: CLD events and contacts, and GP Connect "
        "bundles with gp/index.json",
        RunDemoData},
+      {"audit",
+       "audit verify --db TARGET --tree-head FILE --public-key FILE | audit export --db TARGET "
+       "[--from-index N] [--out FILE] | audit tree-head --out FILE [--public-key-out FILE] | "
+       "audit report --nhs-number N [--public-key FILE]",
+       "Verify the audit log offline, export FHIR AuditEvents, save a signed tree head, print a "
+       "person's proven access report",
+       RunAudit},
   };
   return *commands;
 }

@@ -40,6 +40,7 @@ int RunHealth(const ConnectionOptions& connection, const std::vector<std::string
 int RunGpSummary(const ConnectionOptions& connection, const std::vector<std::string>& argv);
 int RunImportCld(const ConnectionOptions& connection, const std::vector<std::string>& argv);
 int RunDemoData(const ConnectionOptions& connection, const std::vector<std::string>& argv);
+int RunAudit(const ConnectionOptions& connection, const std::vector<std::string>& argv);
 
 }  // namespace caregate::cli
 
