@@ -1,0 +1,96 @@
+#ifndef CAREGATE_GATEWAY_CONSENT_SERVICE_H_
+#define CAREGATE_GATEWAY_CONSENT_SERVICE_H_
+
+#include <string>
+
+#include "absl/time/time.h"
+#include "caregate/v1/consent.grpc.pb.h"
+#include "common/clock.h"
+#include "consent/audit_log.h"
+#include "consent/authenticator.h"
+#include "consent/ledger/consent_ledger.h"
+#include "grpcpp/server_context.h"
+
+namespace caregate::gateway {
+
+// The transport's view of a call, owned (CallCredentials holds views into it).
+struct TransportCredentials {
+  std::string authorization;
+  // From the verified client certificate (mutual TLS), empty without one.
+  std::string certificate_organisation;
+  std::string certificate_subject;
+  consent::CallCredentials View() const {
+    return {authorization, certificate_organisation, certificate_subject};
+  }
+};
+
+// Reads the "authorization" metadata and, when the peer is authenticated by a
+// client certificate, the certificate's organisation (O=) and subject
+// (RFC 2253 one-line form).
+TransportCredentials CredentialsFromContext(const grpc::ServerContext& context);
+
+// The consent ledger over gRPC (caregate.v1.ConsentService).
+//
+// Every call is authenticated (bearer token, and the certificate's
+// organisation must match the token's). RecordConsent and WithdrawConsent
+// need the gp, social_worker or consent_administrator role; GetConsentStatus
+// and ListConsentHistory also allow the privacy_officer. The recorder is the
+// caller (from the token), never the request.
+//
+// Every change — and every refused change, with its reason — is written to the
+// audit log. A change is appended to the ledger only if its audit entry was
+// written (the audit append happens inside the ledger transaction): if the
+// audit log is unavailable the call fails UNAVAILABLE, AUDIT_UNAVAILABLE, and
+// nothing is stored. Reads are not audited (they disclose no record content).
+//
+// Errors: UNAUTHENTICATED (INVALID_TOKEN), PERMISSION_DENIED
+// (ROLE_NOT_PERMITTED, ORGANISATION_MISMATCH), INVALID_ARGUMENT naming the
+// field (INVALID_NHS_NUMBER, INVALID_CONSENT), FAILED_PRECONDITION when there is
+// nothing in force to withdraw, UNAVAILABLE / DEADLINE_EXCEEDED from the
+// stores. Messages never contain personal data.
+class ConsentServiceImpl final : public caregate::v1::ConsentService::Service {
+ public:
+  // None owned; all must outlive the service. `default_timeout` bounds a call
+  // whose client set no deadline.
+  ConsentServiceImpl(consent::ledger::ConsentLedger* ledger,
+                     const consent::Authenticator* authenticator, consent::AuditLog* audit,
+                     const common::Clock* clock,
+                     absl::Duration default_timeout = absl::Seconds(10));
+
+  grpc::Status RecordConsent(grpc::ServerContext* context,
+                             const caregate::v1::RecordConsentRequest* request,
+                             caregate::v1::ConsentFact* response) override;
+  grpc::Status WithdrawConsent(grpc::ServerContext* context,
+                               const caregate::v1::WithdrawConsentRequest* request,
+                               caregate::v1::ConsentFact* response) override;
+  grpc::Status GetConsentStatus(grpc::ServerContext* context,
+                                const caregate::v1::GetConsentStatusRequest* request,
+                                caregate::v1::ConsentStatus* response) override;
+  grpc::Status ListConsentHistory(grpc::ServerContext* context,
+                                  const caregate::v1::ListConsentHistoryRequest* request,
+                                  caregate::v1::ListConsentHistoryResponse* response) override;
+
+ private:
+  absl::Time Deadline(const grpc::ServerContext& context) const;
+  // Records `fact` (already built from the request) after the role check and
+  // validation, auditing the outcome.
+  absl::StatusOr<caregate::v1::ConsentFact> Change(const grpc::ServerContext& context,
+                                                   caregate::v1::AuditAction action,
+                                                   absl::string_view raw_nhs_number,
+                                                   caregate::v1::ConsentFact fact);
+
+  consent::ledger::ConsentLedger* ledger_;
+  const consent::Authenticator* authenticator_;
+  consent::AuditLog* audit_;
+  const common::Clock* clock_;
+  absl::Duration default_timeout_;
+};
+
+// Audit reasons for consent changes.
+inline constexpr absl::string_view kReasonConsentRecorded = "CONSENT_RECORDED";
+inline constexpr absl::string_view kReasonConsentWithdrawalRecorded =
+    "CONSENT_WITHDRAWAL_RECORDED";
+
+}  // namespace caregate::gateway
+
+#endif  // CAREGATE_GATEWAY_CONSENT_SERVICE_H_
