@@ -1,0 +1,188 @@
+// The SQL layer against both engines: a SQLite file and a real PostgreSQL
+// server started for the test.
+
+#include "common/sql/database.h"
+
+#include <thread>
+
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/postgres.h"
+#include "tests/support/process.h"
+
+namespace caregate::common::sql {
+namespace {
+
+using ::testing::HasSubstr;
+
+absl::Time Soon() { return absl::Now() + absl::Seconds(30); }
+
+class DatabaseTest : public ::testing::TestWithParam<Engine> {
+ protected:
+  void SetUp() override {
+    caregate::config::v1::StoreConfig store;
+    if (GetParam() == Engine::kSqlite) {
+      store.mutable_sqlite()->set_path("store/test.db");
+    } else {
+      auto pg = testing::PostgresServer::Shared();
+      ASSERT_TRUE(pg.ok()) << pg.status();
+      auto conninfo = (*pg)->CreateDatabase();
+      ASSERT_TRUE(conninfo.ok()) << conninfo.status();
+      store.mutable_postgres()->set_conninfo(*conninfo);
+      store.mutable_postgres()->set_pool_size(4);
+    }
+    auto db = Database::Open(store, dir_.path(), "test.store");
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = *std::move(db);
+    auto c = db_->Acquire(Soon());
+    ASSERT_TRUE(c.ok());
+    const char* blob_type = GetParam() == Engine::kSqlite ? "BLOB" : "BYTEA";
+    ASSERT_TRUE((*c)->ExecuteScript(
+                      absl::StrCat("CREATE TABLE t (id BIGINT PRIMARY KEY, name TEXT, "
+                                   "score DOUBLE PRECISION, data ",
+                                   blob_type, ")"),
+                      Soon())
+                    .ok());
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<Database> db_;
+};
+
+TEST_P(DatabaseTest, RoundTripsEveryType) {
+  auto c = db_->Acquire(Soon());
+  ASSERT_TRUE(c.ok());
+  const std::string bytes("\x00\x01\xff'?\"", 6);
+  auto changed = (*c)->Execute("INSERT INTO t (id, name, score, data) VALUES (?, ?, ?, ?)",
+                               {Value::Int(7), Value::Text("it's ? here"), Value::Real(2.5),
+                                Value::Blob(bytes)},
+                               Soon());
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  EXPECT_EQ(*changed, 1);
+  ASSERT_TRUE((*c)->Execute("INSERT INTO t (id, name) VALUES (?, ?)",
+                            {Value::Int(8), Value::Null()}, Soon())
+                  .ok());
+  auto rows = (*c)->Query("SELECT id, name, score, data FROM t WHERE id >= ? ORDER BY id",
+                          {Value::Int(7)}, Soon());
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0][0].AsInt(), 7);
+  EXPECT_EQ((*rows)[0][1].AsText(), "it's ? here");
+  EXPECT_DOUBLE_EQ((*rows)[0][2].AsReal(), 2.5);
+  EXPECT_EQ((*rows)[0][3].AsText(), bytes);
+  EXPECT_TRUE((*rows)[1][1].is_null());
+  EXPECT_TRUE((*rows)[1][3].is_null());
+}
+
+TEST_P(DatabaseTest, UniqueViolationIsAlreadyExists) {
+  auto c = db_->Acquire(Soon());
+  ASSERT_TRUE((*c)->Execute("INSERT INTO t (id) VALUES (?)", {Value::Int(1)}, Soon()).ok());
+  auto again = (*c)->Execute("INSERT INTO t (id) VALUES (?)", {Value::Int(1)}, Soon());
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kAlreadyExists);
+}
+
+TEST_P(DatabaseTest, FailedTransactionLeavesNothing) {
+  absl::Status s = db_->InTransaction(Soon(), [](Connection& c) -> absl::Status {
+    auto r = c.Execute("INSERT INTO t (id) VALUES (?)", {Value::Int(1)}, Soon());
+    if (!r.ok()) return r.status();
+    return absl::InvalidArgumentError("row 2: bad");
+  });
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  auto c = db_->Acquire(Soon());
+  auto rows = (*c)->Query("SELECT COUNT(*) FROM t", {}, Soon());
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ((*rows)[0][0].AsInt(), 0);
+}
+
+TEST_P(DatabaseTest, LeaseDroppedMidTransactionRollsBack) {
+  {
+    auto c = db_->Acquire(Soon());
+    ASSERT_TRUE((*c)->Begin(Soon()).ok());
+    ASSERT_TRUE((*c)->Execute("INSERT INTO t (id) VALUES (?)", {Value::Int(1)}, Soon()).ok());
+  }
+  auto c = db_->Acquire(Soon());
+  auto rows = (*c)->Query("SELECT COUNT(*) FROM t", {}, Soon());
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ((*rows)[0][0].AsInt(), 0);
+}
+
+TEST_P(DatabaseTest, QueryEachStreamsAndStopsOnError) {
+  ASSERT_TRUE(db_->InTransaction(Soon(), [](Connection& c) {
+                   for (int i = 0; i < 100; ++i) {
+                     auto r = c.Execute("INSERT INTO t (id) VALUES (?)", {Value::Int(i)}, Soon());
+                     if (!r.ok()) return r.status();
+                   }
+                   return absl::OkStatus();
+                 }).ok());
+  auto c = db_->Acquire(Soon());
+  int seen = 0;
+  absl::Status s = (*c)->QueryEach("SELECT id FROM t ORDER BY id", {}, Soon(),
+                                   [&seen](const Row& row) {
+                                     if (row[0].AsInt() == 10) return absl::CancelledError("enough");
+                                     ++seen;
+                                     return absl::OkStatus();
+                                   });
+  EXPECT_EQ(s.code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(seen, 10);
+  // The connection is usable afterwards.
+  auto rows = (*c)->Query("SELECT COUNT(*) FROM t", {}, Soon());
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  EXPECT_EQ((*rows)[0][0].AsInt(), 100);
+}
+
+TEST_P(DatabaseTest, PastDeadlineFails) {
+  auto c = db_->Acquire(Soon());
+  auto rows = (*c)->Query("SELECT COUNT(*) FROM t", {}, absl::Now() - absl::Seconds(1));
+  EXPECT_EQ(rows.status().code(), absl::StatusCode::kDeadlineExceeded);
+}
+
+TEST_P(DatabaseTest, LongStatementIsCancelledAtTheDeadline) {
+  auto c = db_->Acquire(Soon());
+  const char* slow = GetParam() == Engine::kSqlite
+                         ? "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n "
+                           "WHERE x < 100000000) SELECT COUNT(*) FROM n"
+                         : "SELECT pg_sleep(30)";
+  auto rows = (*c)->Query(slow, {}, absl::Now() + absl::Milliseconds(200));
+  EXPECT_EQ(rows.status().code(), absl::StatusCode::kDeadlineExceeded) << rows.status();
+  auto again = (*c)->Query("SELECT 1", {}, Soon());
+  EXPECT_TRUE(again.ok()) << again.status();
+}
+
+TEST_P(DatabaseTest, PoolWaitsUntilTheDeadline) {
+  std::vector<Lease> held;
+  for (int i = 0; i < 4; ++i) {
+    auto c = db_->Acquire(Soon());
+    ASSERT_TRUE(c.ok());
+    held.push_back(*std::move(c));
+  }
+  auto c = db_->Acquire(absl::Now() + absl::Milliseconds(50));
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kDeadlineExceeded);
+  held.pop_back();
+  EXPECT_TRUE(db_->Acquire(Soon()).ok());
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, DatabaseTest,
+                         ::testing::Values(Engine::kSqlite, Engine::kPostgres),
+                         [](const auto& info) {
+                           return info.param == Engine::kSqlite ? "Sqlite" : "Postgres";
+                         });
+
+TEST(DatabaseOpenTest, UnreachablePostgresIsUnavailableAndNamesTheField) {
+  caregate::config::v1::StoreConfig store;
+  store.mutable_postgres()->set_conninfo("host=127.0.0.1 port=1 connect_timeout=2");
+  auto db = Database::Open(store, "", "audit.store");
+  EXPECT_EQ(db.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(db.status().message()), HasSubstr("audit.store: cannot connect"));
+}
+
+TEST(DatabaseOpenTest, UnopenableSqlitePathIsUnavailable) {
+  caregate::config::v1::StoreConfig store;
+  store.mutable_sqlite()->set_path("/proc/caregate/cannot/x.db");
+  auto db = Database::Open(store, "", "consent.store");
+  EXPECT_EQ(db.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(db.status().message()), HasSubstr("consent.store"));
+}
+
+}  // namespace
+}  // namespace caregate::common::sql

@@ -1,0 +1,92 @@
+#include "gateway/metrics.h"
+
+#include "absl/strings/str_cat.h"
+#include "prometheus/counter.h"
+#include "prometheus/text_serializer.h"
+
+namespace caregate::gateway {
+namespace {
+
+// Seconds: 1 ms to 10 s, the range a request's deadline allows.
+const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
+  static const auto* const buckets = new prometheus::Histogram::BucketBoundaries{
+      0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+  return *buckets;
+}
+
+}  // namespace
+
+Metrics::Metrics()
+    : registry_(std::make_shared<prometheus::Registry>()),
+      requests_(prometheus::BuildCounter()
+                    .Name("caregate_requests_total")
+                    .Help("RPCs answered, by method and gRPC status code")
+                    .Register(*registry_)),
+      request_duration_(prometheus::BuildHistogram()
+                            .Name("caregate_request_duration_seconds")
+                            .Help("RPC latency by method")
+                            .Register(*registry_)),
+      source_requests_(prometheus::BuildCounter()
+                           .Name("caregate_source_requests_total")
+                           .Help("Source calls, by source and outcome")
+                           .Register(*registry_)),
+      source_duration_(prometheus::BuildHistogram()
+                           .Name("caregate_source_duration_seconds")
+                           .Help("Source call latency by source")
+                           .Register(*registry_)),
+      audit_duration_(prometheus::BuildHistogram()
+                          .Name("caregate_audit_append_duration_seconds")
+                          .Help("Durable audit append latency")
+                          .Register(*registry_)),
+      decisions_(prometheus::BuildCounter()
+                     .Name("caregate_consent_decisions_total")
+                     .Help("Consent decisions by outcome and reason code")
+                     .Register(*registry_)) {}
+
+absl::StatusOr<std::unique_ptr<Metrics>> Metrics::Create(const std::string& address) {
+  auto metrics = std::unique_ptr<Metrics>(new Metrics());
+  if (address.empty()) return metrics;
+  // civetweb (inside prometheus-cpp) throws when it cannot bind; caught here,
+  // at the library boundary.
+  try {
+    metrics->exposer_ = std::make_unique<prometheus::Exposer>(address, 2);
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(
+        absl::StrCat("server.metrics_address: cannot listen on ", address));
+  }
+  metrics->exposer_->RegisterCollectable(metrics->registry_);
+  auto ports = metrics->exposer_->GetListeningPorts();
+  metrics->port_ = ports.empty() ? 0 : ports.front();
+  return metrics;
+}
+
+void Metrics::RecordRequest(absl::string_view method, absl::string_view code,
+                            absl::Duration latency) {
+  requests_.Add({{"method", std::string(method)}, {"code", std::string(code)}}).Increment();
+  request_duration_.Add({{"method", std::string(method)}}, LatencyBuckets())
+      .Observe(absl::ToDoubleSeconds(latency));
+}
+
+void Metrics::RecordSource(absl::string_view source, absl::string_view status,
+                           absl::Duration latency) {
+  source_requests_.Add({{"source", std::string(source)}, {"status", std::string(status)}})
+      .Increment();
+  source_duration_.Add({{"source", std::string(source)}}, LatencyBuckets())
+      .Observe(absl::ToDoubleSeconds(latency));
+}
+
+void Metrics::RecordAuditAppend(bool ok, absl::Duration latency) {
+  audit_duration_.Add({{"result", ok ? "ok" : "error"}}, LatencyBuckets())
+      .Observe(absl::ToDoubleSeconds(latency));
+}
+
+void Metrics::RecordDecision(absl::string_view outcome, absl::string_view reason) {
+  decisions_.Add({{"outcome", std::string(outcome)}, {"reason", std::string(reason)}})
+      .Increment();
+}
+
+std::string Metrics::Scrape() const {
+  return prometheus::TextSerializer().Serialize(registry_->Collect());
+}
+
+}  // namespace caregate::gateway
