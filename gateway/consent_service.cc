@@ -1,9 +1,5 @@
 #include "gateway/consent_service.h"
 
-#include <openssl/bio.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-
 #include "absl/strings/str_cat.h"
 #include "common/nhs_number.h"
 #include "common/status.h"
@@ -31,70 +27,44 @@ bool MayChange(Role r) {
 
 bool MayRead(Role r) { return MayChange(r) || r == Role::kPrivacyOfficer; }
 
-std::string X509Field(X509_NAME* name, int nid) {
-  int i = X509_NAME_get_index_by_NID(name, nid, -1);
-  if (i < 0) return "";
-  ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i));
-  unsigned char* utf8 = nullptr;
-  int len = ASN1_STRING_to_UTF8(&utf8, data);
-  if (len < 0) return "";
-  std::string out(reinterpret_cast<char*>(utf8), static_cast<size_t>(len));
-  OPENSSL_free(utf8);
-  return out;
-}
-
 }  // namespace
-
-TransportCredentials CredentialsFromContext(const grpc::ServerContext& context) {
-  TransportCredentials creds;
-  const auto& md = context.client_metadata();
-  if (auto it = md.find("authorization"); it != md.end()) {
-    creds.authorization.assign(it->second.data(), it->second.size());
-  }
-  auto auth = context.auth_context();
-  if (auth == nullptr || !auth->IsPeerAuthenticated()) return creds;
-  auto pems = auth->FindPropertyValues("x509_pem_cert");
-  if (pems.empty()) return creds;
-  BIO* bio = BIO_new_mem_buf(pems[0].data(), static_cast<int>(pems[0].size()));
-  X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
-  BIO_free(bio);
-  if (cert == nullptr) return creds;
-  X509_NAME* subject = X509_get_subject_name(cert);
-  creds.certificate_organisation = X509Field(subject, NID_organizationName);
-  BIO* out = BIO_new(BIO_s_mem());
-  X509_NAME_print_ex(out, subject, 0, XN_FLAG_RFC2253);
-  char* data = nullptr;
-  long len = BIO_get_mem_data(out, &data);
-  if (len > 0) creds.certificate_subject.assign(data, static_cast<size_t>(len));
-  BIO_free(out);
-  X509_free(cert);
-  return creds;
-}
 
 ConsentServiceImpl::ConsentServiceImpl(consent::ledger::ConsentLedger* ledger,
                                        const consent::Authenticator* authenticator,
                                        consent::AuditLog* audit, const common::Clock* clock,
-                                       absl::Duration default_timeout)
+                                       ThreadPool* pool, absl::Duration default_timeout)
     : ledger_(ledger),
       authenticator_(authenticator),
       audit_(audit),
       clock_(clock != nullptr ? clock : common::Clock::Real()),
+      pool_(pool),
       default_timeout_(default_timeout) {}
 
-absl::Time ConsentServiceImpl::Deadline(const grpc::ServerContext& context) const {
+absl::Time ConsentServiceImpl::Deadline(const grpc::CallbackServerContext& context) const {
   const auto d = context.deadline();
   const absl::Time fallback = absl::Now() + default_timeout_;
   if (d == std::chrono::system_clock::time_point::max()) return fallback;
   return std::min(absl::FromChrono(d), fallback);
 }
 
-absl::StatusOr<v1::ConsentFact> ConsentServiceImpl::Change(const grpc::ServerContext& context,
+grpc::ServerUnaryReactor* ConsentServiceImpl::Serve(grpc::CallbackServerContext* context,
+                                                    std::function<absl::Status()> body) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto run = [reactor, body = std::move(body)] { reactor->Finish(ToGrpcStatus(body())); };
+  if (pool_ != nullptr) {
+    pool_->Schedule(std::move(run));
+  } else {
+    run();
+  }
+  return reactor;
+}
+
+absl::StatusOr<v1::ConsentFact> ConsentServiceImpl::Change(const ReceivedCredentials& creds,
+                                                           absl::Time deadline,
                                                            v1::AuditAction action,
                                                            absl::string_view raw_nhs_number,
                                                            v1::ConsentFact fact) {
-  const absl::Time deadline = Deadline(context);
-  const TransportCredentials creds = CredentialsFromContext(context);
-  const consent::CallCredentials call = creds.View();
+  const consent::CallCredentials call = creds.view();
   auto nhs = common::ParseNhsNumber(raw_nhs_number, "nhs_number");
   const std::string audit_nhs = nhs.ok() ? *nhs : "";
 
@@ -159,83 +129,117 @@ absl::StatusOr<v1::ConsentFact> ConsentServiceImpl::Change(const grpc::ServerCon
       deadline);
 }
 
-grpc::Status ConsentServiceImpl::RecordConsent(grpc::ServerContext* context,
-                                               const v1::RecordConsentRequest* request,
-                                               v1::ConsentFact* response) {
+absl::StatusOr<v1::ConsentFact> ConsentServiceImpl::Record(const ReceivedCredentials& creds,
+                                                           const v1::RecordConsentRequest& request,
+                                                           absl::Time deadline) {
   v1::ConsentFact fact;
-  fact.set_direction(request->direction());
-  fact.set_decision(request->decision());
-  *fact.mutable_decided_by() = request->decided_by();
-  fact.set_method(request->method());
-  fact.set_valid_from(request->valid_from());
-  fact.set_valid_until(request->valid_until());
-  fact.set_evidence_reference(request->evidence_reference());
-  if (request->decision() == v1::CONSENT_DECISION_WITHDRAWN) {
-    fact.set_decision(v1::CONSENT_DECISION_UNSPECIFIED);  // use WithdrawConsent
-  }
-  auto stored = Change(*context, v1::AUDIT_ACTION_RECORD_CONSENT, request->nhs_number(), fact);
-  if (!stored.ok()) return ToGrpcStatus(stored.status());
-  *response = *std::move(stored);
-  return grpc::Status::OK;
+  fact.set_direction(request.direction());
+  // A withdrawal goes through WithdrawConsent: here it is refused as a bad
+  // decision.
+  fact.set_decision(request.decision() == v1::CONSENT_DECISION_WITHDRAWN
+                        ? v1::CONSENT_DECISION_UNSPECIFIED
+                        : request.decision());
+  *fact.mutable_decided_by() = request.decided_by();
+  fact.set_method(request.method());
+  fact.set_valid_from(request.valid_from());
+  fact.set_valid_until(request.valid_until());
+  fact.set_evidence_reference(request.evidence_reference());
+  return Change(creds, deadline, v1::AUDIT_ACTION_RECORD_CONSENT, request.nhs_number(), fact);
 }
 
-grpc::Status ConsentServiceImpl::WithdrawConsent(grpc::ServerContext* context,
-                                                 const v1::WithdrawConsentRequest* request,
-                                                 v1::ConsentFact* response) {
+absl::StatusOr<v1::ConsentFact> ConsentServiceImpl::Withdraw(
+    const ReceivedCredentials& creds, const v1::WithdrawConsentRequest& request,
+    absl::Time deadline) {
   v1::ConsentFact fact;
-  fact.set_direction(request->direction());
+  fact.set_direction(request.direction());
   fact.set_decision(v1::CONSENT_DECISION_WITHDRAWN);
-  *fact.mutable_decided_by() = request->decided_by();
-  fact.set_method(request->method());
-  fact.set_reason(request->reason());
-  fact.set_evidence_reference(request->evidence_reference());
-  auto stored = Change(*context, v1::AUDIT_ACTION_WITHDRAW_CONSENT, request->nhs_number(), fact);
-  if (!stored.ok()) return ToGrpcStatus(stored.status());
-  *response = *std::move(stored);
-  return grpc::Status::OK;
+  *fact.mutable_decided_by() = request.decided_by();
+  fact.set_method(request.method());
+  fact.set_reason(request.reason());
+  fact.set_evidence_reference(request.evidence_reference());
+  return Change(creds, deadline, v1::AUDIT_ACTION_WITHDRAW_CONSENT, request.nhs_number(), fact);
 }
 
-grpc::Status ConsentServiceImpl::GetConsentStatus(grpc::ServerContext* context,
-                                                  const v1::GetConsentStatusRequest* request,
-                                                  v1::ConsentStatus* response) {
-  const TransportCredentials creds = CredentialsFromContext(*context);
-  auto principal = authenticator_->Authenticate(creds.View());
-  if (!principal.ok()) return ToGrpcStatus(principal.status());
+absl::StatusOr<std::vector<v1::ConsentFact>> ConsentServiceImpl::ReadHistory(
+    const ReceivedCredentials& creds, const std::string& raw_nhs_number, absl::Time deadline) {
+  auto principal = authenticator_->Authenticate(creds.view());
+  if (!principal.ok()) return principal.status();
   if (!MayRead(principal->role)) {
-    return ToGrpcStatus(common::PermissionDeniedWithReason(
-        common::kReasonRoleNotPermitted, "role may not read the consent ledger"));
+    return common::PermissionDeniedWithReason(common::kReasonRoleNotPermitted,
+                                              "role may not read the consent ledger");
   }
-  auto nhs = common::ParseNhsNumber(request->nhs_number(), "nhs_number");
-  if (!nhs.ok()) return ToGrpcStatus(nhs.status());
-  auto history = ledger_->History(*nhs, Deadline(*context));
-  if (!history.ok()) return ToGrpcStatus(history.status());
+  auto nhs = common::ParseNhsNumber(raw_nhs_number, "nhs_number");
+  if (!nhs.ok()) return nhs.status();
+  return ledger_->History(*nhs, deadline);
+}
+
+absl::StatusOr<v1::ConsentStatus> ConsentServiceImpl::Status(
+    const ReceivedCredentials& creds, const v1::GetConsentStatusRequest& request,
+    absl::Time deadline) {
+  auto history = ReadHistory(creds, request.nhs_number(), deadline);
+  if (!history.ok()) return history.status();
   v1::ConsentStatus all = consent::ledger::EvaluateStatus(*history, clock_->Now());
-  response->set_version(all.version());
+  v1::ConsentStatus out;
+  out.set_version(all.version());
   for (const auto& ds : all.directions()) {
-    if (request->direction() == v1::SHARING_DIRECTION_UNSPECIFIED ||
-        request->direction() == ds.direction()) {
-      *response->add_directions() = ds;
+    if (request.direction() == v1::SHARING_DIRECTION_UNSPECIFIED ||
+        request.direction() == ds.direction()) {
+      *out.add_directions() = ds;
     }
   }
-  return grpc::Status::OK;
+  return out;
 }
 
-grpc::Status ConsentServiceImpl::ListConsentHistory(
-    grpc::ServerContext* context, const v1::ListConsentHistoryRequest* request,
+absl::StatusOr<v1::ListConsentHistoryResponse> ConsentServiceImpl::History(
+    const ReceivedCredentials& creds, const v1::ListConsentHistoryRequest& request,
+    absl::Time deadline) {
+  auto history = ReadHistory(creds, request.nhs_number(), deadline);
+  if (!history.ok()) return history.status();
+  v1::ListConsentHistoryResponse out;
+  for (auto& f : *history) *out.add_facts() = std::move(f);
+  return out;
+}
+
+namespace {
+// Copies a StatusOr's value into the response, returning its status.
+template <typename T>
+absl::Status Into(absl::StatusOr<T> result, T* response) {
+  if (!result.ok()) return result.status();
+  *response = *std::move(result);
+  return absl::OkStatus();
+}
+}  // namespace
+
+grpc::ServerUnaryReactor* ConsentServiceImpl::RecordConsent(
+    grpc::CallbackServerContext* context, const v1::RecordConsentRequest* request,
+    v1::ConsentFact* response) {
+  return Serve(context, [=, this] {
+    return Into(Record(CredentialsOf(*context), *request, Deadline(*context)), response);
+  });
+}
+
+grpc::ServerUnaryReactor* ConsentServiceImpl::WithdrawConsent(
+    grpc::CallbackServerContext* context, const v1::WithdrawConsentRequest* request,
+    v1::ConsentFact* response) {
+  return Serve(context, [=, this] {
+    return Into(Withdraw(CredentialsOf(*context), *request, Deadline(*context)), response);
+  });
+}
+
+grpc::ServerUnaryReactor* ConsentServiceImpl::GetConsentStatus(
+    grpc::CallbackServerContext* context, const v1::GetConsentStatusRequest* request,
+    v1::ConsentStatus* response) {
+  return Serve(context, [=, this] {
+    return Into(Status(CredentialsOf(*context), *request, Deadline(*context)), response);
+  });
+}
+
+grpc::ServerUnaryReactor* ConsentServiceImpl::ListConsentHistory(
+    grpc::CallbackServerContext* context, const v1::ListConsentHistoryRequest* request,
     v1::ListConsentHistoryResponse* response) {
-  const TransportCredentials creds = CredentialsFromContext(*context);
-  auto principal = authenticator_->Authenticate(creds.View());
-  if (!principal.ok()) return ToGrpcStatus(principal.status());
-  if (!MayRead(principal->role)) {
-    return ToGrpcStatus(common::PermissionDeniedWithReason(
-        common::kReasonRoleNotPermitted, "role may not read the consent ledger"));
-  }
-  auto nhs = common::ParseNhsNumber(request->nhs_number(), "nhs_number");
-  if (!nhs.ok()) return ToGrpcStatus(nhs.status());
-  auto history = ledger_->History(*nhs, Deadline(*context));
-  if (!history.ok()) return ToGrpcStatus(history.status());
-  for (auto& f : *history) *response->add_facts() = std::move(f);
-  return grpc::Status::OK;
+  return Serve(context, [=, this] {
+    return Into(History(CredentialsOf(*context), *request, Deadline(*context)), response);
+  });
 }
 
 }  // namespace caregate::gateway

@@ -47,7 +47,8 @@ class ConsentServiceTest : public ::testing::Test {
       m->set_role(role);
     }
     auth_ = *consent::auth::JwtAuthenticator::Create(config, dir_.path(), clock_.get());
-    service_ = std::make_unique<ConsentServiceImpl>(&ledger_, auth_.get(), &audit_, clock_.get());
+    service_ = std::make_unique<ConsentServiceImpl>(&ledger_, auth_.get(), &audit_, clock_.get(),
+                                                    &pool_);
     grpc::ServerBuilder builder;
     builder.RegisterService(service_.get());
     server_ = builder.BuildAndStart();
@@ -104,6 +105,7 @@ class ConsentServiceTest : public ::testing::Test {
   std::unique_ptr<consent::auth::JwtAuthenticator> auth_;
   consent::ledger::MemoryConsentLedger ledger_;
   consent::testing::FakeAuditLog audit_;
+  ThreadPool pool_{2};
   std::unique_ptr<ConsentServiceImpl> service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::ConsentService::Stub> stub_;
