@@ -37,6 +37,8 @@ int UsageError(const Command& command, absl::string_view problem);
 
 // The subcommands (one file each).
 int RunHealth(const ConnectionOptions& connection, const std::vector<std::string>& argv);
+int RunToken(const ConnectionOptions& connection, const std::vector<std::string>& argv);
+int RunConsent(const ConnectionOptions& connection, const std::vector<std::string>& argv);
 
 }  // namespace caregate::cli
 

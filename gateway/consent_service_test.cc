@@ -6,10 +6,12 @@
 #include <filesystem>
 #include <fstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
 #include "consent/auth/jwt_authenticator.h"
 #include "consent/testing/fake_audit_log.h"
+#include "gateway/config/config.h"
 #include "gateway/grpc_status.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
@@ -222,6 +224,69 @@ TEST_F(ConsentServiceTest, NothingIsStoredWhenTheAuditCannotBeWritten) {
   audit_.set_failing(false);
   ASSERT_TRUE(Record(Permit(), Token("CA01"), &out).ok());
   EXPECT_EQ(out.version(), 1u);
+}
+
+// caregatectl against a real server on a loopback port, with the embedded
+// demo configuration's issuer: token minting, then the consent subcommands.
+TEST(CaregatectlTest, TokenAndConsentSubcommandsWorkAgainstTheDemoIssuer) {
+  caregate::testing::TempDir dir;
+  auto run = [&](std::vector<std::string> argv) {
+    argv.insert(argv.begin(), CAREGATECTL_BINARY);
+    return caregate::testing::RunCommand(argv);
+  };
+  auto minted = run({"token", "--role", "consent_administrator", "--user", "ca-1", "--org",
+                     "X99LA", "--teams", "T1,T2", "--data-dir", dir.path()});
+  ASSERT_EQ(minted.exit_code, 0) << minted.output;
+  std::string token = std::string(absl::StripAsciiWhitespace(minted.output));
+
+  auto config = ParseConfig(EmbeddedDemoConfigYaml());
+  ASSERT_TRUE(config.ok()) << config.status();
+  auto auth = consent::auth::JwtAuthenticator::Create(config->consent(), dir.path(),
+                                                      common::Clock::Real());
+  ASSERT_TRUE(auth.ok()) << auth.status();
+  auto principal = (*auth)->VerifyToken(token);
+  ASSERT_TRUE(principal.ok()) << principal.status();
+  EXPECT_EQ(principal->role, consent::Role::kConsentAdministrator);
+  EXPECT_EQ(principal->rbac_role, "CA01");
+  EXPECT_EQ(principal->organisation, "X99LA");
+  EXPECT_THAT(principal->teams, ::testing::ElementsAre("T1", "T2"));
+
+  consent::ledger::MemoryConsentLedger ledger;
+  consent::testing::FakeAuditLog audit;
+  ConsentServiceImpl service(&ledger, auth->get(), &audit, common::Clock::Real());
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  auto server = builder.BuildAndStart();
+  ASSERT_NE(port, 0);
+  const std::string address = absl::StrCat("127.0.0.1:", port);
+
+  auto recorded = run({"--address", address, "--token", token, "consent", "record",
+                       "--nhs-number", kNhs, "--direction", "gp-to-social-care", "--decision",
+                       "permit", "--decided-by", "best-interests", "--decision-maker-name",
+                       "Dr Decider", "--decision-date", "2026-11-20", "--decision-reason",
+                       "lacks capacity\nfor this; \x1b[31m", "--method", "written"});
+  EXPECT_EQ(recorded.exit_code, 0) << recorded.output;
+  EXPECT_THAT(recorded.output, HasSubstr("version: 1"));
+  auto refused = run({"--address", address, "--token", token, "consent", "record", "--nhs-number",
+                      kNhs, "--direction", "gp-to-social-care", "--decision", "permit",
+                      "--decided-by", "lpa-property-and-financial", "--decision-maker-name", "A",
+                      "--registration-reference", "R", "--method", "written"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.output, HasSubstr("INVALID_CONSENT"));
+  EXPECT_THAT(refused.output, HasSubstr("decided_by.kind"));
+  auto status = run({"--address", address, "--token", token, "--json", "consent", "status",
+                     "--nhs-number", kNhs, "--direction", "gp-to-social-care"});
+  EXPECT_EQ(status.exit_code, 0) << status.output;
+  EXPECT_THAT(status.output, HasSubstr("CONSENT_STATE_PERMITTED"));
+  auto history = run({"--address", address, "--token", token, "consent", "history",
+                      "--nhs-number", kNhs});
+  EXPECT_EQ(history.exit_code, 0) << history.output;
+  EXPECT_THAT(history.output, HasSubstr("Dr Decider"));
+  server->Shutdown();
+  ASSERT_EQ(audit.entries().size(), 2u);
+  EXPECT_EQ(audit.entries()[1].reason(), common::kReasonInvalidConsent);
 }
 
 }  // namespace
