@@ -30,6 +30,10 @@ const std::vector<Command>& AllCommands() {
        "Verify the audit log offline, export FHIR AuditEvents, save a signed tree head, print a "
        "person's proven access report",
        RunAudit},
+      {"token", "token --role ROLE --user ID --org ODS [--name N] [--teams T1,T2] [--ttl 15m] [--assurance 3] [--config FILE] [--data-dir DIR]",
+       "Mint a bearer token with the demo issuer's key (demo configuration only)", RunToken},
+      {"consent", "consent record|withdraw|status|history --nhs-number N [--direction gp-to-social-care|social-care-to-gp|integrated-team] [--decision permit|dissent] [--decided-by person|lpa-health-and-welfare|court-appointed-deputy|best-interests] [--decision-maker-name ..] [--registration-reference ..] [--decision-date YYYY-MM-DD] [--decision-reason ..] [--method verbal|written|electronic] [--from YYYY-MM-DD] [--until YYYY-MM-DD] [--evidence REF] [--reason TEXT]",
+       "Record, withdraw or read a person's consent to sharing", RunConsent},
   };
   return *commands;
 }

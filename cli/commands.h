@@ -41,6 +41,8 @@ int RunGpSummary(const ConnectionOptions& connection, const std::vector<std::str
 int RunImportCld(const ConnectionOptions& connection, const std::vector<std::string>& argv);
 int RunDemoData(const ConnectionOptions& connection, const std::vector<std::string>& argv);
 int RunAudit(const ConnectionOptions& connection, const std::vector<std::string>& argv);
+int RunToken(const ConnectionOptions& connection, const std::vector<std::string>& argv);
+int RunConsent(const ConnectionOptions& connection, const std::vector<std::string>& argv);
 
 }  // namespace caregate::cli
 

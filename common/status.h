@@ -38,6 +38,15 @@ inline constexpr absl::string_view kReasonSourceUnavailable = "SOURCE_UNAVAILABL
 inline constexpr absl::string_view kReasonAuditUnavailable = "AUDIT_UNAVAILABLE";
 inline constexpr absl::string_view kReasonInvalidBundle = "INVALID_BUNDLE";
 inline constexpr absl::string_view kReasonInvalidConfig = "INVALID_CONFIG";
+// Consent module (consent/).
+inline constexpr absl::string_view kReasonOrganisationMismatch =
+    "ORGANISATION_MISMATCH";
+inline constexpr absl::string_view kReasonEmergencyNotPermitted =
+    "EMERGENCY_ACCESS_NOT_PERMITTED";
+inline constexpr absl::string_view kReasonConsentExpired = "CONSENT_EXPIRED";
+inline constexpr absl::string_view kReasonConsentNotYetValid = "CONSENT_NOT_YET_VALID";
+inline constexpr absl::string_view kReasonInvalidConsent = "INVALID_CONSENT";
+inline constexpr absl::string_view kReasonConsentLedgerCorrupt = "CONSENT_LEDGER_CORRUPT";
 
 // Returns `status` carrying `reason`.
 absl::Status WithReason(absl::Status status, absl::string_view reason);

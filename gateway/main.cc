@@ -17,6 +17,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/log.h"
 #include "gateway/config/config.h"
@@ -27,6 +28,8 @@ ABSL_FLAG(std::string, config, "",
 ABSL_FLAG(std::string, listen, "",
           "Override server.listen_address (host:port; port 0 picks a free port)");
 ABSL_FLAG(std::string, data_dir, "", "Override data_dir");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "Override server.metrics_address (host:port; port 0 picks a free port)");
 
 namespace {
 
@@ -44,7 +47,8 @@ caregate::common::LogLevel ParseLevel(const std::string& level) {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "caregate [--config FILE] [--listen HOST:PORT] [--data_dir DIR]");
+      "caregate [--config FILE] [--listen HOST:PORT] [--metrics_listen HOST:PORT] "
+      "[--data_dir DIR]");
   absl::ParseCommandLine(argc, argv);
 
   // Block the shutdown signals before any thread starts, so every thread
@@ -66,6 +70,10 @@ int main(int argc, char** argv) {
       config->mutable_server()->set_listen_address(absl::GetFlag(FLAGS_listen));
       overridden = true;
     }
+    if (!absl::GetFlag(FLAGS_metrics_listen).empty()) {
+      config->mutable_server()->set_metrics_address(absl::GetFlag(FLAGS_metrics_listen));
+      overridden = true;
+    }
     if (!absl::GetFlag(FLAGS_data_dir).empty()) {
       config->set_data_dir(absl::GetFlag(FLAGS_data_dir));
       overridden = true;
@@ -85,15 +93,24 @@ int main(int argc, char** argv) {
                                      ? caregate::common::LogFormat::kText
                                      : caregate::common::LogFormat::kJson);
 
-  auto server = caregate::gateway::CaregateServer::Start(*config);
+  caregate::gateway::CaregateServer::Options options;
+  // A demo configuration (the embedded default, or a file naming the demo
+  // issuer's key) gets its demo data and keys made on first start.
+  options.demo = !config->consent().demo_issuer_private_key_file().empty();
+  auto server = caregate::gateway::CaregateServer::Start(*config, options);
   if (!server.ok()) {
     LogError("start_failed", {{"error", server.status().message()}});
     std::cerr << "caregate: " << server.status().message() << "\n";
     return 1;
   }
+  const std::string metrics_port = absl::StrCat((*server)->metrics_port());
   LogInfo("started", {{"address", (*server)->address()},
+                      {"metrics_port", metrics_port},
                       {"config", config_file.empty() ? "embedded-demo" : "file"}});
   std::printf("caregate listening on %s\n", (*server)->address().c_str());
+  if ((*server)->metrics_port() != 0) {
+    std::printf("caregate metrics on http://127.0.0.1:%d/metrics\n", (*server)->metrics_port());
+  }
   std::fflush(stdout);
 
   int signal_number = 0;

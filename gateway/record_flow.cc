@@ -284,15 +284,19 @@ absl::StatusOr<ViewResult> RecordFlow::Run(View view, const ReceivedCredentials&
     auto relationship = asking_relationship->Wait(source_deadline);
     if (relationship.value.has_value()) evidence.council = *relationship.value;
   }
-  if (asking_gp != nullptr) {
+
+  // 5. Decide. The council's evidence is tried first, so that a slow GP
+  // source costs only its own time; the GP registration is waited for only
+  // when the relationship cannot be shown without it.
+  auto decision = deps_.consent->Decide(decision_request, evidence, deadline);
+  if (decision.ok() && !decision->permit &&
+      decision->reason == common::kReasonNoRelationship && asking_gp != nullptr) {
     gp = asking_gp->Wait(source_deadline);
     if (gp.value.has_value() && !gp.value->demographics().registered_practice_code().empty()) {
       evidence.gp_registered_practice = gp.value->demographics().registered_practice_code();
+      decision = deps_.consent->Decide(decision_request, evidence, deadline);
     }
   }
-
-  // 5. Decide.
-  auto decision = deps_.consent->Decide(decision_request, evidence, deadline);
   if (!decision.ok()) {
     entry.set_nhs_number(validated->nhs_number);
     entry.set_purpose(validated->purpose);

@@ -7,10 +7,12 @@
 #include <atomic>
 #include <functional>
 
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/status.h"
 #include "consent/ledger/consent_ledger.h"
+#include "consent/testing/fake_audit_log.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -45,30 +47,6 @@ class FakeAuthenticator : public consent::Authenticator {
     p.rbac_role = *role == consent::Role::kGp ? "R8000" : "SW01";
     return p;
   }
-};
-
-class FakeAuditLog : public consent::AuditLog {
- public:
-  absl::StatusOr<uint64_t> Append(const caregate::v1::AuditEntry& entry,
-                                  absl::Time deadline) override {
-    absl::MutexLock lock(&mu_);
-    if (fail_) return absl::UnavailableError("disk full");
-    entries_.push_back(entry);
-    return entries_.size() - 1;
-  }
-  std::vector<caregate::v1::AuditEntry> entries() {
-    absl::MutexLock lock(&mu_);
-    return entries_;
-  }
-  void set_fail(bool fail) {
-    absl::MutexLock lock(&mu_);
-    fail_ = fail;
-  }
-
- private:
-  absl::Mutex mu_;
-  std::vector<caregate::v1::AuditEntry> entries_ ABSL_GUARDED_BY(mu_);
-  bool fail_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 class FakeGp : public adapters::GpRecordSource {
@@ -202,7 +180,7 @@ class RecordFlowTest : public ::testing::Test {
   std::unique_ptr<consent::sensitive::SensitiveFilter> filter_;
   std::unique_ptr<Metrics> metrics_;
   FakeAuthenticator authenticator_;
-  FakeAuditLog audit_;
+  consent::testing::FakeAuditLog audit_;
   FakeGp gp_;
   FakeCouncil council_;
   ThreadPool pool_{8};
@@ -277,7 +255,7 @@ TEST_F(RecordFlowTest, CombinedProfileCrossChecksIdentity) {
 
 TEST_F(RecordFlowTest, SlowGpSourceCostsOnlyItsOwnTimeInTheCombinedProfile) {
   Consent(caregate::v1::SHARING_DIRECTION_INTEGRATED_TEAM);
-  gp_.delay = absl::Seconds(3);
+  gp_.delay = absl::Milliseconds(1500);
   auto r = Ask(View::kCombinedProfile, kInt, absl::Milliseconds(800));
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_FALSE(r->gp_summary.has_value());
@@ -330,7 +308,7 @@ TEST_F(RecordFlowTest, ConsentWithdrawnMidRequestReleasesNothing) {
 
 TEST_F(RecordFlowTest, AuditUnavailableReleasesNothing) {
   Consent(caregate::v1::SHARING_DIRECTION_GP_TO_SOCIAL_CARE);
-  audit_.set_fail(true);
+  audit_.set_failing(true);
   auto r = Ask(View::kGpSummary, kSocialWorker);
   EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(common::ErrorReason(r.status()), "AUDIT_UNAVAILABLE");

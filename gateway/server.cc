@@ -1,10 +1,17 @@
 #include "gateway/server.h"
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "adapters/council_sql/council_sql_source.h"
+#include "adapters/demo_data/demo_data.h"
+#include "adapters/gp_source_factory.h"
+#include "common/log.h"
+#include "common/sql/database.h"
 #include "common/status.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -13,6 +20,12 @@
 
 namespace caregate::gateway {
 namespace {
+
+// Threads for request flows, source calls and the consent service. Source
+// calls block on I/O (HTTPS, SQL), so there are more of them than cores.
+constexpr int kRequestThreads = 32;
+constexpr int kSourceThreads = 64;
+constexpr int kServiceThreads = 8;
 
 absl::StatusOr<std::string> ReadPem(const std::string& path, absl::string_view field) {
   std::ifstream in(path, std::ios::binary);
@@ -36,8 +49,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
   grpc::SslServerCredentialsOptions options;
   options.pem_key_cert_pairs.push_back({*key, *cert});
   if (!tls.client_ca_file().empty()) {
-    auto ca = ReadPem(ResolvePath(config, tls.client_ca_file()),
-                      "server.tls.client_ca_file");
+    auto ca = ReadPem(ResolvePath(config, tls.client_ca_file()), "server.tls.client_ca_file");
     if (!ca.ok()) return ca.status();
     options.pem_root_certs = *ca;
     options.client_certificate_request =
@@ -46,34 +58,138 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
   return grpc::SslServerCredentials(options);
 }
 
+// The embedded demo's data: synthetic people written once under data_dir
+// (GP bundles where the bundle directory expects them, the council files
+// imported into the council store). Deterministic, so a restart or a second
+// machine gets the same people.
+absl::Status EnsureDemoData(const CaregateConfig& config) {
+  const std::string demo_dir = ResolvePath(config, "demo");
+  const std::string marker = demo_dir + "/.complete";
+  if (std::filesystem::exists(marker)) return absl::OkStatus();
+  common::LogInfo("demo_data_generating", {{"directory", demo_dir}});
+  adapters::demo_data::DemoDataOptions options;
+  options.people = 200;
+  options.seed = 1;
+  options.council_code = config.adapters().social_care().council_sql().council_ods_code();
+  absl::Status s = adapters::demo_data::WriteDemoData(options, demo_dir);
+  if (!s.ok()) return s;
+  auto db = common::sql::Database::Open(config.adapters().social_care().council_sql().store(),
+                                        config.data_dir(),
+                                        "adapters.social_care.council_sql.store");
+  if (!db.ok()) return db.status();
+  // The store's schema is created by the source; open it once first.
+  auto source = adapters::council_sql::CouncilSqlSource::Create(
+      config.adapters().social_care().council_sql(), config.data_dir(), common::Clock::Real());
+  if (!source.ok()) return source.status();
+  auto imported = adapters::demo_data::ImportDemoData(demo_dir, **db,
+                                                      absl::Now() + absl::Minutes(5));
+  if (!imported.ok()) return imported.status();
+  std::ofstream(marker) << "generated\n";
+  return absl::OkStatus();
+}
+
 }  // namespace
 
+absl::Status CaregateServer::Build(const CaregateConfig& config, const Options& options) {
+  const common::Clock* clock = common::Clock::Real();
+  std::error_code ignored;
+  std::filesystem::create_directories(config.data_dir(), ignored);
+
+  auto metrics = Metrics::Create(config.server().metrics_address());
+  if (!metrics.ok()) return metrics.status();
+  metrics_ = *std::move(metrics);
+
+  if (options.demo) {
+    absl::Status s = EnsureDemoData(config);
+    if (!s.ok()) return s;
+    s = consent::auth::EnsureDemoIssuerKeys(config.consent(), config.data_dir());
+    if (!s.ok()) return s;
+  }
+
+  auto audit_log = consent::audit::SqlAuditLog::Create(config.audit(), config.data_dir(), clock);
+  if (!audit_log.ok()) return audit_log.status();
+  audit_log_ = *std::move(audit_log);
+
+  auto ledger = consent::ledger::SqlConsentLedger::Open(config.consent().store(),
+                                                        config.data_dir());
+  if (!ledger.ok()) return ledger.status();
+  ledger_ = *std::move(ledger);
+
+  auto authenticator =
+      consent::auth::JwtAuthenticator::Create(config.consent(), config.data_dir(), clock);
+  if (!authenticator.ok()) return authenticator.status();
+  authenticator_ = *std::move(authenticator);
+
+  auto consent = consent::ConsentModule::Create(config.consent(), ledger_.get(), clock);
+  if (!consent.ok()) return consent.status();
+  consent_ = *std::move(consent);
+
+  auto sensitive = consent::sensitive::SensitiveFilter::Create(config.consent());
+  if (!sensitive.ok()) return sensitive.status();
+  sensitive_ = *std::move(sensitive);
+
+  auto gp = adapters::CreateGpRecordSource(config.adapters().gp(), config, clock);
+  if (!gp.ok()) return gp.status();
+  gp_ = *std::move(gp);
+
+  auto social_care =
+      adapters::CreateSocialCareSource(config.adapters().social_care(), config, clock);
+  if (!social_care.ok()) return social_care.status();
+  social_care_ = *std::move(social_care);
+
+  source_pool_ = std::make_unique<ThreadPool>(kSourceThreads);
+  request_pool_ = std::make_unique<ThreadPool>(kRequestThreads);
+  service_pool_ = std::make_unique<ThreadPool>(kServiceThreads);
+
+  FlowDependencies deps;
+  deps.authenticator = authenticator_.get();
+  deps.consent = consent_.get();
+  deps.sensitive = sensitive_.get();
+  deps.audit = audit_log_.get();
+  deps.gp = gp_.get();
+  deps.social_care = social_care_.get();
+  deps.metrics = metrics_.get();
+  deps.clock = clock;
+  deps.source_pool = source_pool_.get();
+  deps.max_deadline = absl::Seconds(config.server().max_deadline().seconds()) +
+                      absl::Nanoseconds(config.server().max_deadline().nanos());
+  flow_ = std::make_unique<RecordFlow>(deps);
+  record_service_ =
+      std::make_unique<RecordServiceImpl>(flow_.get(), request_pool_.get(), metrics_.get());
+  consent_service_ = std::make_unique<ConsentServiceImpl>(
+      ledger_.get(), authenticator_.get(), audit_log_.get(), clock, service_pool_.get(),
+      deps.max_deadline);
+  audit_service_ = std::make_unique<AuditServiceImpl>(audit_log_.get(), authenticator_.get());
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::unique_ptr<CaregateServer>> CaregateServer::Start(
-    const CaregateConfig& config) {
+    const CaregateConfig& config, const Options& options) {
   auto credentials = Credentials(config);
   if (!credentials.ok()) return credentials.status();
 
   std::unique_ptr<CaregateServer> server(new CaregateServer());
+  absl::Status built = server->Build(config, options);
+  if (!built.ok()) return built;
+
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(config.server().listen_address(), *credentials,
-                           &server->port_);
-  builder.RegisterService(&server->record_service_);
-  builder.RegisterService(&server->consent_service_);
-  builder.RegisterService(&server->audit_service_);
+  builder.AddListeningPort(config.server().listen_address(), *credentials, &server->port_);
+  builder.RegisterService(server->record_service_.get());
+  builder.RegisterService(server->consent_service_.get());
+  builder.RegisterService(server->audit_service_.get());
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(absl::StrCat(
-        "server.listen_address: cannot listen on ",
-        config.server().listen_address(), " (in use, or not a local address)"));
+        "server.listen_address: cannot listen on ", config.server().listen_address(),
+        " (in use, or not a local address)"));
   }
   std::string host;
   int unused_port;
   // Validated already; cannot fail here.
-  (void)SplitHostPort(config.server().listen_address(), "server.listen_address",
-                      &host, &unused_port);
+  (void)SplitHostPort(config.server().listen_address(), "server.listen_address", &host,
+                      &unused_port);
   server->address_ = host.find(':') != std::string::npos
                          ? absl::StrCat("[", host, "]:", server->port_)
                          : absl::StrCat(host, ":", server->port_);
@@ -84,8 +200,7 @@ absl::StatusOr<std::unique_ptr<CaregateServer>> CaregateServer::Start(
 void CaregateServer::Shutdown(absl::Duration grace) {
   if (server_ == nullptr) return;
   server_->GetHealthCheckService()->SetServingStatus(false);
-  server_->Shutdown(std::chrono::system_clock::now() +
-                    absl::ToChronoMilliseconds(grace));
+  server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(grace));
   server_->Wait();
   server_.reset();
 }

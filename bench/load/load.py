@@ -103,7 +103,7 @@ def main():
     caregate = os.path.join(args.build_dir, "gateway", "caregate")
     workdir = tempfile.mkdtemp(prefix="caregate-load-")
     server = subprocess.Popen(
-        [caregate, "--listen=127.0.0.1:0", "--data_dir=" + workdir + "/data"],
+        [caregate, "--listen=127.0.0.1:0", "--metrics_listen=127.0.0.1:0", "--data_dir=" + workdir + "/data"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         port = int(re.search(r":(\d+)$", server.stdout.readline().strip()).group(1))

@@ -30,7 +30,7 @@ class ServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto child = ChildProcess::Start(
-        {CAREGATE_BINARY, "--listen=127.0.0.1:0",
+        {CAREGATE_BINARY, "--listen=127.0.0.1:0", "--metrics_listen=127.0.0.1:0",
          absl::StrCat("--data_dir=", dir_.path(), "/data")},
         dir_.path() + "/caregate.log");
     ASSERT_TRUE(child.ok()) << child.status();

@@ -46,7 +46,7 @@ class CaregateFromPython(unittest.TestCase):
     def setUpClass(cls):
         cls.dir = tempfile.TemporaryDirectory()
         cls.server = subprocess.Popen(
-            [CAREGATE, "--listen=127.0.0.1:0", "--data_dir=" + cls.dir.name],
+            [CAREGATE, "--listen=127.0.0.1:0", "--metrics_listen=127.0.0.1:0", "--data_dir=" + cls.dir.name],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         line = cls.server.stdout.readline()
         port = re.search(r"listening on .*:(\d+)", line).group(1)

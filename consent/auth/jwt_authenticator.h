@@ -1,0 +1,123 @@
+#ifndef CAREGATE_CONSENT_AUTH_JWT_AUTHENTICATOR_H_
+#define CAREGATE_CONSENT_AUTH_JWT_AUTHENTICATOR_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "caregate/config/v1/config.pb.h"
+#include "common/clock.h"
+#include "consent/auth/jwt.h"
+#include "consent/authenticator.h"
+
+namespace caregate::consent::auth {
+
+// The claims caregate reads from a bearer token (a compact JWS, RFC 7519).
+// Names follow NHS CIS2 where CIS2 has one:
+//
+//   iss               required  a consent.trusted_issuers[].issuer
+//   aud               required  string or array; must contain consent.audience
+//   exp, iat          required  NumericDate; exp - iat <= consent.max_token_lifetime
+//   nbf               optional  NumericDate
+//   sub               required  the user id (SDS user id for CIS2)
+//   name              required  the user's display name
+//   org               required  ODS code of the user's organisation
+//   rbac_role         required  national RBAC role code (e.g. "R8000"), mapped
+//                               to a caregate role by consent.role_mappings
+//   idassurancelevel  required  identity assurance level, string or number
+//   teams             optional  array of team codes
+//   azp               optional  the client system (used when no certificate)
+//   jti               optional  not yet checked against replays
+//
+// The header must carry "kid" naming a trusted issuer's key and "alg" equal to
+// that key's algorithm (ES256, RS256 or EdDSA); "alg":"none" and any other
+// algorithm are refused.
+struct TokenClaims {
+  std::string issuer;
+  std::string audience;
+  std::string subject;
+  std::string name;
+  std::string organisation;
+  std::string rbac_role;
+  std::vector<std::string> teams;
+  std::string assurance_level = "3";
+  std::string client_id;
+  absl::Time issued_at;
+  absl::Duration lifetime = absl::Minutes(15);
+  // Optional not-before; InfinitePast() means absent.
+  absl::Time not_before = absl::InfinitePast();
+};
+
+// The claims as a JSON object text (for minting).
+std::string ClaimsToJson(const TokenClaims& claims);
+
+// Mints a signed token with `key` (algorithm from the key type) and `kid`.
+absl::StatusOr<std::string> MintToken(EVP_PKEY* key, absl::string_view kid,
+                                      const TokenClaims& claims);
+
+// Verifies bearer tokens against consent.trusted_issuers and builds the
+// Principal. Failures are UNAUTHENTICATED with reason INVALID_TOKEN and a
+// message naming the rule ("token: expired", "token: unknown kid",
+// "token: alg none is not accepted", ...), never the token's content. An
+// rbac_role with no mapping is PERMISSION_DENIED, ROLE_NOT_PERMITTED. A
+// client certificate whose organisation differs from the token's "org" is
+// PERMISSION_DENIED, ORGANISATION_MISMATCH.
+//
+// Thread-safe; keys are loaded once in Create.
+class JwtAuthenticator : public Authenticator {
+ public:
+  // Loads every trusted issuer's public key (paths relative to data_dir).
+  // Fails naming the config field when a key is missing or unsupported.
+  // `clock` is not owned and must outlive the authenticator.
+  static absl::StatusOr<std::unique_ptr<JwtAuthenticator>> Create(
+      const caregate::config::v1::ConsentConfig& config, absl::string_view data_dir,
+      const common::Clock* clock);
+
+  absl::StatusOr<Principal> Authenticate(const CallCredentials& call) const override;
+
+  // Verifies a token alone (no certificate binding).
+  absl::StatusOr<Principal> VerifyToken(absl::string_view token) const;
+
+ private:
+  struct TrustedKey {
+    std::string issuer;
+    JwsAlgorithm algorithm;
+    Pkey key;
+  };
+  JwtAuthenticator() = default;
+
+  std::map<std::string, TrustedKey> keys_;  // by kid
+  std::map<std::string, Role> roles_;       // by RBAC code
+  std::string audience_;
+  absl::Duration skew_;
+  absl::Duration max_lifetime_;
+  const common::Clock* clock_ = nullptr;
+};
+
+// Resolves a configured path: absolute stays, relative is under data_dir.
+std::string ResolveUnder(absl::string_view data_dir, absl::string_view path);
+
+// The embedded demo's token issuer. EnsureDemoIssuerKeys creates the issuer's
+// ES256 key pair when consent.demo_issuer_private_key_file is set and the
+// private key file is absent: it writes the private key (mode 0600) and the
+// public key file of the trusted issuer whose issuer is "caregate-demo-issuer"
+// (or, failing that, the first trusted issuer). Idempotent: existing files are
+// kept. Does nothing when demo_issuer_private_key_file is empty. The server
+// calls it on first start of the embedded default, before
+// JwtAuthenticator::Create.
+inline constexpr absl::string_view kDemoIssuer = "caregate-demo-issuer";
+absl::Status EnsureDemoIssuerKeys(const caregate::config::v1::ConsentConfig& config,
+                                  absl::string_view data_dir);
+
+// Mints a token with the demo issuer's private key (issuer, kid and audience
+// from the configuration). `claims.issuer`/`audience` are filled in.
+absl::StatusOr<std::string> MintDemoToken(const caregate::config::v1::ConsentConfig& config,
+                                          absl::string_view data_dir, TokenClaims claims);
+
+}  // namespace caregate::consent::auth
+
+#endif  // CAREGATE_CONSENT_AUTH_JWT_AUTHENTICATOR_H_

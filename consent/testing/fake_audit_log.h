@@ -1,0 +1,45 @@
+#ifndef CAREGATE_CONSENT_TESTING_FAKE_AUDIT_LOG_H_
+#define CAREGATE_CONSENT_TESTING_FAKE_AUDIT_LOG_H_
+
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "common/status.h"
+#include "consent/audit_log.h"
+
+namespace caregate::consent::testing {
+
+// An in-memory AuditLog for tests: keeps every entry, index = position.
+// set_failing(true) makes Append fail as the real log does when it cannot
+// write (UNAVAILABLE, AUDIT_UNAVAILABLE).
+class FakeAuditLog : public AuditLog {
+ public:
+  absl::StatusOr<uint64_t> Append(const caregate::v1::AuditEntry& entry,
+                                  absl::Time deadline) override {
+    absl::MutexLock lock(&mu_);
+    if (failing_) {
+      return common::WithReason(absl::UnavailableError("audit log: cannot write"),
+                                common::kReasonAuditUnavailable);
+    }
+    entries_.push_back(entry);
+    entries_.back().set_index(entries_.size() - 1);
+    return entries_.size() - 1;
+  }
+  std::vector<caregate::v1::AuditEntry> entries() const {
+    absl::MutexLock lock(&mu_);
+    return entries_;
+  }
+  void set_failing(bool failing) {
+    absl::MutexLock lock(&mu_);
+    failing_ = failing;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  bool failing_ = false;
+  std::vector<caregate::v1::AuditEntry> entries_;
+};
+
+}  // namespace caregate::consent::testing
+
+#endif  // CAREGATE_CONSENT_TESTING_FAKE_AUDIT_LOG_H_

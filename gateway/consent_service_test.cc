@@ -1,0 +1,293 @@
+// ConsentService through a real in-process gRPC server: authentication, role
+// checks, validation errors naming fields, the hash-linked ledger, and the
+// audit of every change and refusal.
+#include "gateway/consent_service.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+#include "consent/auth/jwt_authenticator.h"
+#include "consent/testing/fake_audit_log.h"
+#include "gateway/config/config.h"
+#include "gateway/grpc_status.h"
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "tests/support/process.h"
+
+namespace caregate::gateway {
+namespace {
+
+namespace v1 = caregate::v1;
+using consent::auth::JwsAlgorithm;
+using consent::auth::TokenClaims;
+using ::testing::HasSubstr;
+
+constexpr char kNhs[] = "9434765919";
+
+class ConsentServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    clock_ = std::make_unique<common::FakeClock>(
+        absl::FromCivil(absl::CivilSecond(2026, 11, 22, 12, 0, 0), absl::UTCTimeZone()));
+    key_ = *consent::auth::GenerateKey(JwsAlgorithm::kEs256);
+    std::filesystem::create_directories(dir_.path() + "/keys");
+    std::ofstream(dir_.path() + "/keys/idp.pem") << *consent::auth::PublicKeyToPem(key_.get());
+    caregate::config::v1::ConsentConfig config;
+    auto* ti = config.add_trusted_issuers();
+    ti->set_issuer("idp");
+    ti->set_key_id("k1");
+    ti->set_public_key_file("keys/idp.pem");
+    for (auto [code, role] : {std::pair<const char*, const char*>{"R8000", "gp"},
+                              {"CA01", "consent_administrator"},
+                              {"R0001", "privacy_officer"}}) {
+      auto* m = config.add_role_mappings();
+      m->set_rbac_role(code);
+      m->set_role(role);
+    }
+    auth_ = *consent::auth::JwtAuthenticator::Create(config, dir_.path(), clock_.get());
+    service_ = std::make_unique<ConsentServiceImpl>(&ledger_, auth_.get(), &audit_, clock_.get(),
+                                                    &pool_);
+    grpc::ServerBuilder builder;
+    builder.RegisterService(service_.get());
+    server_ = builder.BuildAndStart();
+    stub_ = v1::ConsentService::NewStub(server_->InProcessChannel(grpc::ChannelArguments()));
+  }
+  void TearDown() override { server_->Shutdown(); }
+
+  std::string Token(const std::string& rbac, const std::string& org = "A99001") {
+    TokenClaims c;
+    c.issuer = "idp";
+    c.audience = "caregate";
+    c.subject = "user-" + rbac;
+    c.name = "Recorder";
+    c.organisation = org;
+    c.rbac_role = rbac;
+    c.issued_at = clock_->Now();
+    return *consent::auth::MintToken(key_.get(), "k1", c);
+  }
+  std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token) {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
+    return ctx;
+  }
+  static v1::RecordConsentRequest Permit() {
+    v1::RecordConsentRequest r;
+    r.set_nhs_number("943 476 5919");
+    r.set_direction(v1::SHARING_DIRECTION_GP_TO_SOCIAL_CARE);
+    r.set_decision(v1::CONSENT_DECISION_PERMIT);
+    r.mutable_decided_by()->set_kind(v1::DECISION_MAKER_KIND_PERSON);
+    r.set_method(v1::RECORDING_METHOD_WRITTEN);
+    r.set_evidence_reference("DOC-1");
+    return r;
+  }
+  grpc::Status Record(const v1::RecordConsentRequest& r, const std::string& token,
+                      v1::ConsentFact* out) {
+    return stub_->RecordConsent(Ctx(token).get(), r, out);
+  }
+  void ExpectRefused(const grpc::Status& s, grpc::StatusCode code, absl::string_view reason,
+                     absl::string_view field) {
+    EXPECT_EQ(s.error_code(), code) << s.error_message();
+    EXPECT_EQ(ErrorInfoReason(s), reason);
+    EXPECT_THAT(s.error_message(), HasSubstr(std::string(field)));
+    ASSERT_FALSE(audit_.entries().empty());
+    const auto e = audit_.entries().back();
+    EXPECT_EQ(e.outcome(), v1::AUDIT_OUTCOME_DENY);
+    EXPECT_EQ(e.reason(), reason);
+    EXPECT_EQ(e.action(), v1::AUDIT_ACTION_RECORD_CONSENT);
+    EXPECT_EQ(ledger_.LatestVersion(kNhs, absl::InfiniteFuture()).value(), 0u);
+  }
+
+  caregate::testing::TempDir dir_;
+  std::unique_ptr<common::FakeClock> clock_;
+  consent::auth::Pkey key_;
+  std::unique_ptr<consent::auth::JwtAuthenticator> auth_;
+  consent::ledger::MemoryConsentLedger ledger_;
+  consent::testing::FakeAuditLog audit_;
+  ThreadPool pool_{2};
+  std::unique_ptr<ConsentServiceImpl> service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<v1::ConsentService::Stub> stub_;
+};
+
+TEST_F(ConsentServiceTest, RecordStatusHistoryWithdrawAreLinkedAndAudited) {
+  v1::ConsentFact first;
+  ASSERT_TRUE(Record(Permit(), Token("R8000"), &first).ok());
+  EXPECT_EQ(first.version(), 1u);
+  EXPECT_EQ(first.nhs_number(), kNhs);
+  EXPECT_EQ(first.recorded_by_user(), "user-R8000");
+  EXPECT_EQ(first.recorded_by_organisation(), "A99001");
+  EXPECT_EQ(first.valid_from(), "2026-11-22");
+  EXPECT_EQ(first.hash().size(), 32u);
+  EXPECT_EQ(first.audit_index(), 0u);
+
+  v1::GetConsentStatusRequest sreq;
+  sreq.set_nhs_number(kNhs);
+  sreq.set_direction(v1::SHARING_DIRECTION_GP_TO_SOCIAL_CARE);
+  v1::ConsentStatus status;
+  ASSERT_TRUE(stub_->GetConsentStatus(Ctx(Token("CA01")).get(), sreq, &status).ok());
+  ASSERT_EQ(status.directions_size(), 1);
+  EXPECT_EQ(status.directions(0).state(), v1::CONSENT_STATE_PERMITTED);
+
+  v1::WithdrawConsentRequest w;
+  w.set_nhs_number(kNhs);
+  w.set_direction(v1::SHARING_DIRECTION_GP_TO_SOCIAL_CARE);
+  w.mutable_decided_by()->set_kind(v1::DECISION_MAKER_KIND_PERSON);
+  w.set_method(v1::RECORDING_METHOD_VERBAL);
+  w.set_reason("changed my mind\nsee note\x1b[0m");
+  v1::ConsentFact second;
+  ASSERT_TRUE(stub_->WithdrawConsent(Ctx(Token("CA01")).get(), w, &second).ok());
+  EXPECT_EQ(second.version(), 2u);
+  EXPECT_EQ(second.previous_hash(), first.hash());
+  EXPECT_EQ(second.decision(), v1::CONSENT_DECISION_WITHDRAWN);
+  EXPECT_EQ(second.reason(), w.reason());  // stored as given
+
+  status.Clear();
+  ASSERT_TRUE(stub_->GetConsentStatus(Ctx(Token("R0001")).get(), sreq, &status).ok());
+  EXPECT_EQ(status.version(), 2u);
+  EXPECT_EQ(status.directions(0).state(), v1::CONSENT_STATE_NONE);
+
+  v1::ListConsentHistoryRequest hreq;
+  hreq.set_nhs_number(kNhs);
+  v1::ListConsentHistoryResponse history;
+  ASSERT_TRUE(stub_->ListConsentHistory(Ctx(Token("R0001")).get(), hreq, &history).ok());
+  ASSERT_EQ(history.facts_size(), 2);
+  EXPECT_EQ(history.facts(1).audit_index(), 1u);
+
+  auto entries = audit_.entries();
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].action(), v1::AUDIT_ACTION_RECORD_CONSENT);
+  EXPECT_EQ(entries[0].reason(), kReasonConsentRecorded);
+  EXPECT_EQ(entries[0].consent_version(), 1u);
+  EXPECT_EQ(entries[1].action(), v1::AUDIT_ACTION_WITHDRAW_CONSENT);
+  EXPECT_EQ(entries[1].reason(), kReasonConsentWithdrawalRecorded);
+  EXPECT_EQ(entries[1].actor().role(), "consent_administrator");
+
+  // Nothing left to withdraw.
+  grpc::Status again = stub_->WithdrawConsent(Ctx(Token("CA01")).get(), w, &second);
+  EXPECT_EQ(again.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+TEST_F(ConsentServiceTest, PropertyAndFinancialAttorneyIsRefused) {
+  v1::RecordConsentRequest r = Permit();
+  r.mutable_decided_by()->set_kind(v1::DECISION_MAKER_KIND_LPA_PROPERTY_AND_FINANCIAL);
+  r.mutable_decided_by()->set_name("A Attorney");
+  r.mutable_decided_by()->set_registration_reference("7000-0000-0001");
+  v1::ConsentFact out;
+  ExpectRefused(Record(r, Token("CA01"), &out), grpc::StatusCode::INVALID_ARGUMENT,
+                common::kReasonInvalidConsent, "decided_by.kind");
+}
+
+TEST_F(ConsentServiceTest, BestInterestsDecisionWithoutDecisionMakerIsRefused) {
+  v1::RecordConsentRequest r = Permit();
+  r.mutable_decided_by()->set_kind(v1::DECISION_MAKER_KIND_BEST_INTERESTS);
+  r.mutable_decided_by()->set_decision_date("2026-11-20");
+  r.mutable_decided_by()->set_reason("lacks capacity for this decision");
+  v1::ConsentFact out;
+  ExpectRefused(Record(r, Token("CA01"), &out), grpc::StatusCode::INVALID_ARGUMENT,
+                common::kReasonInvalidConsent, "decided_by.name");
+}
+
+TEST_F(ConsentServiceTest, EndBeforeStartAndBadNhsNumberAreRefused) {
+  v1::RecordConsentRequest r = Permit();
+  r.set_valid_from("2026-12-01");
+  r.set_valid_until("2026-11-30");
+  v1::ConsentFact out;
+  ExpectRefused(Record(r, Token("R8000"), &out), grpc::StatusCode::INVALID_ARGUMENT,
+                common::kReasonInvalidConsent, "valid_until");
+  r = Permit();
+  r.set_nhs_number("9434765918");
+  ExpectRefused(Record(r, Token("R8000"), &out), grpc::StatusCode::INVALID_ARGUMENT,
+                common::kReasonInvalidNhsNumber, "nhs_number");
+  EXPECT_EQ(audit_.entries().back().nhs_number(), "");  // never the bad input
+}
+
+TEST_F(ConsentServiceTest, WrongRoleAndMissingTokenAreRefusedAndAudited) {
+  v1::ConsentFact out;
+  ExpectRefused(Record(Permit(), Token("R0001"), &out), grpc::StatusCode::PERMISSION_DENIED,
+                common::kReasonRoleNotPermitted, "may not record");
+  EXPECT_EQ(audit_.entries().back().actor().role(), "privacy_officer");
+  ExpectRefused(Record(Permit(), "", &out), grpc::StatusCode::UNAUTHENTICATED,
+                common::kReasonInvalidToken, "token");
+}
+
+TEST_F(ConsentServiceTest, NothingIsStoredWhenTheAuditCannotBeWritten) {
+  audit_.set_failing(true);
+  v1::ConsentFact out;
+  grpc::Status s = Record(Permit(), Token("CA01"), &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(ErrorInfoReason(s), common::kReasonAuditUnavailable);
+  EXPECT_EQ(ledger_.LatestVersion(kNhs, absl::InfiniteFuture()).value(), 0u);
+  audit_.set_failing(false);
+  ASSERT_TRUE(Record(Permit(), Token("CA01"), &out).ok());
+  EXPECT_EQ(out.version(), 1u);
+}
+
+// caregatectl against a real server on a loopback port, with the embedded
+// demo configuration's issuer: token minting, then the consent subcommands.
+TEST(CaregatectlTest, TokenAndConsentSubcommandsWorkAgainstTheDemoIssuer) {
+  caregate::testing::TempDir dir;
+  auto run = [&](std::vector<std::string> argv) {
+    argv.insert(argv.begin(), CAREGATECTL_BINARY);
+    return caregate::testing::RunCommand(argv);
+  };
+  auto minted = run({"token", "--role", "consent_administrator", "--user", "ca-1", "--org",
+                     "X99LA", "--teams", "T1,T2", "--data-dir", dir.path()});
+  ASSERT_EQ(minted.exit_code, 0) << minted.output;
+  std::string token = std::string(absl::StripAsciiWhitespace(minted.output));
+
+  auto config = ParseConfig(EmbeddedDemoConfigYaml());
+  ASSERT_TRUE(config.ok()) << config.status();
+  auto auth = consent::auth::JwtAuthenticator::Create(config->consent(), dir.path(),
+                                                      common::Clock::Real());
+  ASSERT_TRUE(auth.ok()) << auth.status();
+  auto principal = (*auth)->VerifyToken(token);
+  ASSERT_TRUE(principal.ok()) << principal.status();
+  EXPECT_EQ(principal->role, consent::Role::kConsentAdministrator);
+  EXPECT_EQ(principal->rbac_role, "CA01");
+  EXPECT_EQ(principal->organisation, "X99LA");
+  EXPECT_THAT(principal->teams, ::testing::ElementsAre("T1", "T2"));
+
+  consent::ledger::MemoryConsentLedger ledger;
+  consent::testing::FakeAuditLog audit;
+  ConsentServiceImpl service(&ledger, auth->get(), &audit, common::Clock::Real());
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  auto server = builder.BuildAndStart();
+  ASSERT_NE(port, 0);
+  const std::string address = absl::StrCat("127.0.0.1:", port);
+
+  auto recorded = run({"--address", address, "--token", token, "consent", "record",
+                       "--nhs-number", kNhs, "--direction", "gp-to-social-care", "--decision",
+                       "permit", "--decided-by", "best-interests", "--decision-maker-name",
+                       "Dr Decider", "--decision-date", "2026-11-20", "--decision-reason",
+                       "lacks capacity\nfor this; \x1b[31m", "--method", "written"});
+  EXPECT_EQ(recorded.exit_code, 0) << recorded.output;
+  EXPECT_THAT(recorded.output, HasSubstr("version: 1"));
+  auto refused = run({"--address", address, "--token", token, "consent", "record", "--nhs-number",
+                      kNhs, "--direction", "gp-to-social-care", "--decision", "permit",
+                      "--decided-by", "lpa-property-and-financial", "--decision-maker-name", "A",
+                      "--registration-reference", "R", "--method", "written"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.output, HasSubstr("INVALID_CONSENT"));
+  EXPECT_THAT(refused.output, HasSubstr("decided_by.kind"));
+  auto status = run({"--address", address, "--token", token, "--json", "consent", "status",
+                     "--nhs-number", kNhs, "--direction", "gp-to-social-care"});
+  EXPECT_EQ(status.exit_code, 0) << status.output;
+  EXPECT_THAT(status.output, HasSubstr("CONSENT_STATE_PERMITTED"));
+  auto history = run({"--address", address, "--token", token, "consent", "history",
+                      "--nhs-number", kNhs});
+  EXPECT_EQ(history.exit_code, 0) << history.output;
+  EXPECT_THAT(history.output, HasSubstr("Dr Decider"));
+  server->Shutdown();
+  ASSERT_EQ(audit.entries().size(), 2u);
+  EXPECT_EQ(audit.entries()[1].reason(), common::kReasonInvalidConsent);
+}
+
+}  // namespace
+}  // namespace caregate::gateway
