@@ -17,6 +17,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "tests/support/process.h"
+#include "tests/support/test_pki.h"
 
 namespace caregate::gateway {
 namespace {
@@ -224,6 +225,51 @@ TEST_F(ConsentServiceTest, NothingIsStoredWhenTheAuditCannotBeWritten) {
   audit_.set_failing(false);
   ASSERT_TRUE(Record(Permit(), Token("CA01"), &out).ok());
   EXPECT_EQ(out.version(), 1u);
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Over mutual TLS: the client certificate's organisation must be the token's.
+TEST_F(ConsentServiceTest, OrganisationMismatchBetweenCertificateAndTokenIsRejected) {
+  auto pki = caregate::testing::MakeTestPki(dir_.path(), "B88002");
+  ASSERT_TRUE(pki.ok()) << pki.status();
+  grpc::SslServerCredentialsOptions sopts(
+      GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  sopts.pem_root_certs = ReadAll(pki->ca_cert);
+  sopts.pem_key_cert_pairs.push_back({ReadAll(pki->server_key), ReadAll(pki->server_cert)});
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::SslServerCredentials(sopts), &port);
+  builder.RegisterService(service_.get());
+  auto server = builder.BuildAndStart();
+  ASSERT_NE(port, 0);
+  grpc::SslCredentialsOptions copts;
+  copts.pem_root_certs = ReadAll(pki->ca_cert);
+  copts.pem_private_key = ReadAll(pki->client_key);
+  copts.pem_cert_chain = ReadAll(pki->client_cert);
+  auto stub = v1::ConsentService::NewStub(grpc::CreateChannel(
+      absl::StrCat("localhost:", port), grpc::SslCredentials(copts)));
+
+  v1::ConsentFact out;
+  grpc::Status s = stub->RecordConsent(Ctx(Token("CA01", "A99001")).get(), Permit(), &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
+  EXPECT_EQ(ErrorInfoReason(s), common::kReasonOrganisationMismatch);
+  ASSERT_FALSE(audit_.entries().empty());
+  v1::AuditEntry e = audit_.entries().back();
+  EXPECT_EQ(e.outcome(), v1::AUDIT_OUTCOME_DENY);
+  EXPECT_EQ(e.reason(), common::kReasonOrganisationMismatch);
+  EXPECT_EQ(e.actor().organisation(), "B88002");
+  EXPECT_EQ(ledger_.LatestVersion(kNhs, absl::InfiniteFuture()).value(), 0u);
+
+  // The same organisation in token and certificate is accepted; the audit
+  // names the client system by its certificate.
+  s = stub->RecordConsent(Ctx(Token("CA01", "B88002")).get(), Permit(), &out);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_THAT(audit_.entries().back().actor().client_system(), HasSubstr("O=B88002"));
+  server->Shutdown();
 }
 
 // caregatectl against a real server on a loopback port, with the embedded

@@ -372,8 +372,6 @@ absl::StatusOr<Decision> ConsentModule::Decide(const DecisionRequest& request,
     // Bypasses relationship and consent; the consent version is still kept
     // for the record. Rate-limited per user.
     d.consent_version = history->empty() ? 0 : history->back().version();
-    std::vector<std::string> found;
-    RelationshipHolds(request, evidence, &found);
     if (!TakeEmergencyAllowance(request.principal.user_id, d.decided_at)) {
       d.reason = std::string(common::kReasonEmergencyRateLimited);
       d.detail = "emergency access limit reached";
