@@ -289,6 +289,7 @@ TEST_F(ConsentTest, EveryAlgorithmVerifiesAndOtherTokenFaultsAreRejected) {
       {[&](TokenClaims* c) { c->issued_at = clock_->Now() + absl::Minutes(5); }, "future"},
       {[&](TokenClaims* c) { c->organisation = ""; }, "claim org is empty"},
       {[&](TokenClaims* c) { c->issuer = "council-idp"; }, "iss does not match"},
+      {[&](TokenClaims* c) { c->subject = "UNK"; }, "sub must identify a user"},
   };
   for (const auto& c : cases) {
     TokenClaims claims = Claims("R8000", kPractice);
@@ -563,6 +564,12 @@ TEST_F(ConsentTest, EmergencyAccessByClinicalRoleIsPermittedAndRecordedForReview
   ExpectAudited(v1::AUDIT_OUTCOME_PERMIT, kReasonEmergencyAccess);
   ExpectReason(Access(Token(Claims("INT01", "INT-NORTH")), View::kCombinedProfile, {}, e),
                absl::StatusCode::kPermissionDenied, common::kReasonEmergencyNotPermitted);
+  // Identity assurance below level 3 may not break the glass.
+  TokenClaims low = Claims("R8000", kPractice, "dr-low");
+  low.assurance_level = "2";
+  ExpectReason(Access(Token(low), View::kSocialCareSummary, {}, e),
+               absl::StatusCode::kPermissionDenied, common::kReasonEmergencyNotPermitted);
+  ExpectAudited(v1::AUDIT_OUTCOME_DENY, common::kReasonEmergencyNotPermitted);
   // Rate-limited per user: the limit is 2 in 24h.
   ASSERT_TRUE(Access(GpToken(), View::kSocialCareSummary, {}, e).ok());
   absl::Status s = Access(GpToken(), View::kSocialCareSummary, {}, e);

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
 #include "consent/auth/jwt_authenticator.h"
+#include "consent/consent.h"
 #include "consent/testing/fake_audit_log.h"
 #include "gateway/config/config.h"
 #include "gateway/grpc_status.h"
@@ -270,6 +271,34 @@ TEST_F(ConsentServiceTest, OrganisationMismatchBetweenCertificateAndTokenIsRejec
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_THAT(audit_.entries().back().actor().client_system(), HasSubstr("O=B88002"));
   server->Shutdown();
+}
+
+// The embedded demo starts from an empty data_dir: the demo issuer's keys are
+// made, the ledger opened, and a demo token verifies.
+TEST(OpenConsentTest, EmbeddedDemoConfigurationStartsFromNothing) {
+  caregate::testing::TempDir dir;
+  auto config = ParseConfig(EmbeddedDemoConfigYaml());
+  ASSERT_TRUE(config.ok()) << config.status();
+  auto parts = consent::OpenConsent(config->consent(), dir.path(), common::Clock::Real());
+  ASSERT_TRUE(parts.ok()) << parts.status();
+  EXPECT_TRUE(std::filesystem::exists(dir.path() + "/keys/demo-issuer.key.pem"));
+  EXPECT_TRUE(std::filesystem::exists(dir.path() + "/keys/demo-issuer.pub.pem"));
+  EXPECT_TRUE(std::filesystem::exists(dir.path() + "/consent.db"));
+  consent::auth::TokenClaims c;
+  c.subject = "dr-1";
+  c.name = "Dr One";
+  c.organisation = "A99001";
+  c.rbac_role = "R8000";
+  c.issued_at = absl::Now();
+  auto token = consent::auth::MintDemoToken(config->consent(), dir.path(), c);
+  ASSERT_TRUE(token.ok()) << token.status();
+  auto principal = parts->authenticator->VerifyToken(*token);
+  ASSERT_TRUE(principal.ok()) << principal.status();
+  EXPECT_EQ(principal->role, consent::Role::kGp);
+  // Opening again keeps the same keys (the token still verifies).
+  auto again = consent::OpenConsent(config->consent(), dir.path(), common::Clock::Real());
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->authenticator->VerifyToken(*token).ok());
 }
 
 // caregatectl against a real server on a loopback port, with the embedded

@@ -218,6 +218,8 @@ absl::StatusOr<Principal> JwtAuthenticator::VerifyToken(absl::string_view token)
     if (!v.ok()) return v.status();
     *field = std::move(*v);
   }
+  // A generic or unknown user (GP Connect allows "UNK") never gets a record.
+  if (absl::EqualsIgnoreCase(p.user_id, "UNK")) return Invalid("sub must identify a user");
   simdjson::dom::element level;
   if (claims["idassurancelevel"].get(level) != simdjson::SUCCESS) {
     return Invalid("missing claim idassurancelevel");

@@ -6,6 +6,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
 #include "google/protobuf/util/time_util.h"
@@ -148,6 +149,9 @@ absl::StatusOr<std::unique_ptr<ConsentModule>> ConsentModule::Create(
     for (const auto& p : n.practice_codes()) set.insert(p);
   }
   m->require_team_allocation_ = config.require_team_allocation();
+  m->emergency_min_assurance_ = config.emergency_min_assurance_level() == 0
+                                    ? 3
+                                    : static_cast<int>(config.emergency_min_assurance_level());
   m->emergency_limit_ = config.emergency_limit() == 0 ? 5 : config.emergency_limit();
   m->emergency_window_ = ToDuration(config.emergency_window(), absl::Hours(24));
 
@@ -161,6 +165,7 @@ absl::StatusOr<std::unique_ptr<ConsentModule>> ConsentModule::Create(
   *shaping.mutable_emergency_window() = config.emergency_window();
   shaping.set_require_team_allocation(config.require_team_allocation());
   for (const auto& r : m->emergency_rbac_roles_) shaping.add_emergency_rbac_roles(r);
+  shaping.set_emergency_min_assurance_level(m->emergency_min_assurance_);
   std::string bytes;
   shaping.SerializeToString(&bytes);
   unsigned char md[EVP_MAX_MD_SIZE];
@@ -217,6 +222,12 @@ std::optional<Decision> ConsentModule::PreCheck(const DecisionRequest& request) 
     if (emergency_rbac_roles_.count(request.principal.rbac_role) == 0) {
       return deny(common::kReasonEmergencyNotPermitted,
                   "emergency access is only for clinical roles");
+    }
+    int level = 0;
+    if (!absl::SimpleAtoi(request.principal.assurance_level, &level) ||
+        level < emergency_min_assurance_) {
+      return deny(common::kReasonEmergencyNotPermitted,
+                  "emergency access needs a higher identity assurance level");
     }
   }
   return std::nullopt;

@@ -131,7 +131,9 @@ caregate::v1::AuditEntry BuildAuthFailureAuditEntry(const absl::Status& status,
 //   2. emergency access, when asked for: a coded reason and a written
 //      justification (≤ 2000 characters) are required; only clinical users
 //      (national RBAC code in consent.emergency_rbac_roles, default R8000
-//      clinical practitioner, R8001 nurse, R8003 health professional); at most
+//      clinical practitioner, R8001 nurse, R8003 health professional) whose
+//      identity assurance level is at least
+//      consent.emergency_min_assurance_level (default 3); at most
 //      consent.emergency_limit permitted uses per user per
 //      consent.emergency_window (per process). It bypasses rules 3 and 4,
 //      never 0 and 1;
@@ -191,6 +193,7 @@ class ConsentModule {
   std::map<std::string, std::set<std::string>> neighbourhoods_;  // org → practices
   bool require_team_allocation_ = false;
   uint32_t emergency_limit_ = 5;
+  int emergency_min_assurance_ = 3;
   absl::Duration emergency_window_ = absl::Hours(24);
 
   absl::Mutex mu_;
