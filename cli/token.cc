@@ -81,6 +81,11 @@ int RunToken(const ConnectionOptions& connection, const std::vector<std::string>
     }
     claims.lifetime = ttl;
   }
+  const auto& max = config->consent().max_token_lifetime();
+  const absl::Duration max_lifetime = absl::Seconds(max.seconds()) + absl::Nanoseconds(max.nanos());
+  if (max_lifetime > absl::ZeroDuration() && claims.lifetime > max_lifetime) {
+    return UsageError(self, "--ttl: longer than consent.max_token_lifetime; the server would refuse it");
+  }
 
   if (auto s = consent::auth::EnsureDemoIssuerKeys(config->consent(), data_dir); !s.ok()) {
     std::cerr << "error: " << s.message() << "\n";

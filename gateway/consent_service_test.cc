@@ -11,6 +11,8 @@
 #include "common/status.h"
 #include "consent/auth/jwt_authenticator.h"
 #include "consent/consent.h"
+#include "consent/ledger/sql_consent_ledger.h"
+#include "tests/support/postgres.h"
 #include "consent/testing/fake_audit_log.h"
 #include "gateway/config/config.h"
 #include "gateway/grpc_status.h"
@@ -272,6 +274,84 @@ TEST_F(ConsentServiceTest, OrganisationMismatchBetweenCertificateAndTokenIsRejec
   EXPECT_THAT(audit_.entries().back().actor().client_system(), HasSubstr("O=B88002"));
   server->Shutdown();
 }
+
+// The service over the SQL ledger on both engines: a change and its audit
+// commit together; a failed audit leaves no row.
+class ConsentServiceSqlTest : public ::testing::TestWithParam<bool /*postgres*/> {};
+
+TEST_P(ConsentServiceSqlTest, RecordsAndWithdrawsOnTheSqlLedger) {
+  caregate::testing::TempDir dir;
+  caregate::config::v1::StoreConfig store;
+  if (GetParam()) {
+    auto pg = caregate::testing::PostgresServer::Shared();
+    ASSERT_TRUE(pg.ok()) << pg.status();
+    auto conninfo = (*pg)->CreateDatabase();
+    ASSERT_TRUE(conninfo.ok()) << conninfo.status();
+    store.mutable_postgres()->set_conninfo(*conninfo);
+  } else {
+    store.mutable_sqlite()->set_path("consent.db");
+  }
+  auto ledger = consent::ledger::SqlConsentLedger::Open(store, dir.path());
+  ASSERT_TRUE(ledger.ok()) << ledger.status();
+  auto key = *consent::auth::GenerateKey(JwsAlgorithm::kEdDsa);
+  std::filesystem::create_directories(dir.path() + "/keys");
+  std::ofstream(dir.path() + "/keys/idp.pem") << *consent::auth::PublicKeyToPem(key.get());
+  caregate::config::v1::ConsentConfig config;
+  auto* ti = config.add_trusted_issuers();
+  ti->set_issuer("idp");
+  ti->set_key_id("k1");
+  ti->set_public_key_file("keys/idp.pem");
+  auto* m = config.add_role_mappings();
+  m->set_rbac_role("SW01");
+  m->set_role("social_worker");
+  auto auth = *consent::auth::JwtAuthenticator::Create(config, dir.path(), common::Clock::Real());
+  consent::testing::FakeAuditLog audit;
+  ConsentServiceImpl service(ledger->get(), auth.get(), &audit, common::Clock::Real());
+  TokenClaims c;
+  c.issuer = "idp";
+  c.audience = "caregate";
+  c.subject = "sw-1";
+  c.name = "SW";
+  c.organisation = "X99LA";
+  c.rbac_role = "SW01";
+  c.issued_at = absl::Now();
+  ReceivedCredentials creds;
+  creds.authorization = "Bearer " + *consent::auth::MintToken(key.get(), "k1", c);
+
+  v1::RecordConsentRequest r;
+  r.set_nhs_number(kNhs);
+  r.set_direction(v1::SHARING_DIRECTION_INTEGRATED_TEAM);
+  r.set_decision(v1::CONSENT_DECISION_DISSENT);
+  r.mutable_decided_by()->set_kind(v1::DECISION_MAKER_KIND_COURT_APPOINTED_DEPUTY);
+  r.mutable_decided_by()->set_name("A Deputy");
+  r.mutable_decided_by()->set_registration_reference("COP-123");
+  r.set_method(v1::RECORDING_METHOD_WRITTEN);
+  const absl::Time soon = absl::Now() + absl::Seconds(30);
+  auto first = service.Record(creds, r, soon);
+  ASSERT_TRUE(first.ok()) << first.status();
+  audit.set_failing(true);
+  v1::WithdrawConsentRequest w;
+  w.set_nhs_number(kNhs);
+  w.set_direction(v1::SHARING_DIRECTION_INTEGRATED_TEAM);
+  w.mutable_decided_by()->set_kind(v1::DECISION_MAKER_KIND_PERSON);
+  w.set_method(v1::RECORDING_METHOD_VERBAL);
+  EXPECT_EQ(service.Withdraw(creds, w, soon).status().code(), absl::StatusCode::kUnavailable);
+  audit.set_failing(false);
+  auto second = service.Withdraw(creds, w, soon);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->version(), 2u);
+  EXPECT_EQ(second->previous_hash(), first->hash());
+  v1::ListConsentHistoryRequest h;
+  h.set_nhs_number(kNhs);
+  auto history = service.History(creds, h, soon);
+  ASSERT_TRUE(history.ok()) << history.status();
+  ASSERT_EQ(history->facts_size(), 2);
+  EXPECT_EQ(history->facts(0).decided_by().registration_reference(), "COP-123");
+  EXPECT_EQ(audit.entries().size(), 2u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, ConsentServiceSqlTest, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "Postgres" : "Sqlite"; });
 
 // The embedded demo starts from an empty data_dir: the demo issuer's keys are
 // made, the ledger opened, and a demo token verifies.
