@@ -5,8 +5,7 @@
 namespace caregate::consent {
 
 absl::StatusOr<ConsentParts> OpenConsent(const caregate::config::v1::ConsentConfig& config,
-                                         absl::string_view data_dir,
-                                         const common::Clock* clock) {
+                                         absl::string_view data_dir, const common::Clock* clock) {
   if (auto s = auth::EnsureDemoIssuerKeys(config, data_dir); !s.ok()) return s;
   ConsentParts parts;
   auto authenticator = auth::JwtAuthenticator::Create(config, data_dir, clock);

@@ -38,8 +38,7 @@ struct ConsentParts {
 //   // policy->Decide → audit BuildAuditEntry → fetch → sensitive->FilterGpSummary
 //   // → policy->Recheck → audit the disclosure → answer.
 absl::StatusOr<ConsentParts> OpenConsent(const caregate::config::v1::ConsentConfig& config,
-                                         absl::string_view data_dir,
-                                         const common::Clock* clock);
+                                         absl::string_view data_dir, const common::Clock* clock);
 
 }  // namespace caregate::consent
 

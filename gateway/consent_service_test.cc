@@ -12,13 +12,13 @@
 #include "consent/auth/jwt_authenticator.h"
 #include "consent/consent.h"
 #include "consent/ledger/sql_consent_ledger.h"
-#include "tests/support/postgres.h"
 #include "consent/testing/fake_audit_log.h"
 #include "gateway/config/config.h"
 #include "gateway/grpc_status.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "tests/support/postgres.h"
 #include "tests/support/process.h"
 #include "tests/support/test_pki.h"
 
@@ -53,8 +53,8 @@ class ConsentServiceTest : public ::testing::Test {
       m->set_role(role);
     }
     auth_ = *consent::auth::JwtAuthenticator::Create(config, dir_.path(), clock_.get());
-    service_ = std::make_unique<ConsentServiceImpl>(&ledger_, auth_.get(), &audit_, clock_.get(),
-                                                    &pool_);
+    service_ =
+        std::make_unique<ConsentServiceImpl>(&ledger_, auth_.get(), &audit_, clock_.get(), &pool_);
     grpc::ServerBuilder builder;
     builder.RegisterService(service_.get());
     server_ = builder.BuildAndStart();
@@ -253,8 +253,8 @@ TEST_F(ConsentServiceTest, OrganisationMismatchBetweenCertificateAndTokenIsRejec
   copts.pem_root_certs = ReadAll(pki->ca_cert);
   copts.pem_private_key = ReadAll(pki->client_key);
   copts.pem_cert_chain = ReadAll(pki->client_cert);
-  auto stub = v1::ConsentService::NewStub(grpc::CreateChannel(
-      absl::StrCat("localhost:", port), grpc::SslCredentials(copts)));
+  auto stub = v1::ConsentService::NewStub(
+      grpc::CreateChannel(absl::StrCat("localhost:", port), grpc::SslCredentials(copts)));
 
   v1::ConsentFact out;
   grpc::Status s = stub->RecordConsent(Ctx(Token("CA01", "A99001")).get(), Permit(), &out);
@@ -389,15 +389,15 @@ TEST(CaregatectlTest, TokenAndConsentSubcommandsWorkAgainstTheDemoIssuer) {
     argv.insert(argv.begin(), CAREGATECTL_BINARY);
     return caregate::testing::RunCommand(argv);
   };
-  auto minted = run({"token", "--role", "consent_administrator", "--user", "ca-1", "--org",
-                     "X99LA", "--teams", "T1,T2", "--data-dir", dir.path()});
+  auto minted = run({"token", "--role", "consent_administrator", "--user", "ca-1", "--org", "X99LA",
+                     "--teams", "T1,T2", "--data-dir", dir.path()});
   ASSERT_EQ(minted.exit_code, 0) << minted.output;
   std::string token = std::string(absl::StripAsciiWhitespace(minted.output));
 
   auto config = ParseConfig(EmbeddedDemoConfigYaml());
   ASSERT_TRUE(config.ok()) << config.status();
-  auto auth = consent::auth::JwtAuthenticator::Create(config->consent(), dir.path(),
-                                                      common::Clock::Real());
+  auto auth =
+      consent::auth::JwtAuthenticator::Create(config->consent(), dir.path(), common::Clock::Real());
   ASSERT_TRUE(auth.ok()) << auth.status();
   auto principal = (*auth)->VerifyToken(token);
   ASSERT_TRUE(principal.ok()) << principal.status();
@@ -417,17 +417,50 @@ TEST(CaregatectlTest, TokenAndConsentSubcommandsWorkAgainstTheDemoIssuer) {
   ASSERT_NE(port, 0);
   const std::string address = absl::StrCat("127.0.0.1:", port);
 
-  auto recorded = run({"--address", address, "--token", token, "consent", "record",
-                       "--nhs-number", kNhs, "--direction", "gp-to-social-care", "--decision",
-                       "permit", "--decided-by", "best-interests", "--decision-maker-name",
-                       "Dr Decider", "--decision-date", "2026-11-20", "--decision-reason",
-                       "lacks capacity\nfor this; \x1b[31m", "--method", "written"});
+  auto recorded = run({"--address",
+                       address,
+                       "--token",
+                       token,
+                       "consent",
+                       "record",
+                       "--nhs-number",
+                       kNhs,
+                       "--direction",
+                       "gp-to-social-care",
+                       "--decision",
+                       "permit",
+                       "--decided-by",
+                       "best-interests",
+                       "--decision-maker-name",
+                       "Dr Decider",
+                       "--decision-date",
+                       "2026-11-20",
+                       "--decision-reason",
+                       "lacks capacity\nfor this; \x1b[31m",
+                       "--method",
+                       "written"});
   EXPECT_EQ(recorded.exit_code, 0) << recorded.output;
   EXPECT_THAT(recorded.output, HasSubstr("version: 1"));
-  auto refused = run({"--address", address, "--token", token, "consent", "record", "--nhs-number",
-                      kNhs, "--direction", "gp-to-social-care", "--decision", "permit",
-                      "--decided-by", "lpa-property-and-financial", "--decision-maker-name", "A",
-                      "--registration-reference", "R", "--method", "written"});
+  auto refused = run({"--address",
+                      address,
+                      "--token",
+                      token,
+                      "consent",
+                      "record",
+                      "--nhs-number",
+                      kNhs,
+                      "--direction",
+                      "gp-to-social-care",
+                      "--decision",
+                      "permit",
+                      "--decided-by",
+                      "lpa-property-and-financial",
+                      "--decision-maker-name",
+                      "A",
+                      "--registration-reference",
+                      "R",
+                      "--method",
+                      "written"});
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_THAT(refused.output, HasSubstr("INVALID_CONSENT"));
   EXPECT_THAT(refused.output, HasSubstr("decided_by.kind"));
@@ -435,8 +468,8 @@ TEST(CaregatectlTest, TokenAndConsentSubcommandsWorkAgainstTheDemoIssuer) {
                      "--nhs-number", kNhs, "--direction", "gp-to-social-care"});
   EXPECT_EQ(status.exit_code, 0) << status.output;
   EXPECT_THAT(status.output, HasSubstr("CONSENT_STATE_PERMITTED"));
-  auto history = run({"--address", address, "--token", token, "consent", "history",
-                      "--nhs-number", kNhs});
+  auto history =
+      run({"--address", address, "--token", token, "consent", "history", "--nhs-number", kNhs});
   EXPECT_EQ(history.exit_code, 0) << history.output;
   EXPECT_THAT(history.output, HasSubstr("Dr Decider"));
   server->Shutdown();

@@ -75,7 +75,8 @@ v1::SharingDirection DirectionForView(View view) {
 absl::Status Decision::ToStatus() const {
   if (permit) return absl::OkStatus();
   if (reason == common::kReasonInvalidPurpose) {
-    return common::InvalidArgumentWithReason(reason, "purpose: must be DIRECT_CARE or SAFEGUARDING");
+    return common::InvalidArgumentWithReason(reason,
+                                             "purpose: must be DIRECT_CARE or SAFEGUARDING");
   }
   if (reason == common::kReasonInvalidEmergencyAccess) {
     return common::InvalidArgumentWithReason(reason, absl::StrCat("emergency_access: ", detail));
@@ -102,8 +103,8 @@ v1::AuditActor ActorFor(const Principal& p) {
 
 v1::AuditEntry BuildAuditEntry(const Decision& d) {
   v1::AuditEntry e;
-  *e.mutable_time() = google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
-      absl::ToUnixNanos(d.decided_at));
+  *e.mutable_time() =
+      google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(d.decided_at));
   *e.mutable_actor() = ActorFor(d.request.principal);
   e.set_action(ActionForView(d.request.view));
   e.set_nhs_number(d.request.nhs_number);
@@ -329,8 +330,7 @@ bool ConsentModule::RelationshipHolds(const DecisionRequest& request,
   return false;
 }
 
-void ConsentModule::ApplyConsent(const std::vector<v1::ConsentFact>& history,
-                                 Decision* d) const {
+void ConsentModule::ApplyConsent(const std::vector<v1::ConsentFact>& history, Decision* d) const {
   const v1::ConsentStatus status = ledger::EvaluateStatus(history, clock_->Now());
   d->consent_version = status.version();
   const v1::SharingDirection wanted = DirectionForView(d->request.view);
@@ -420,9 +420,8 @@ absl::StatusOr<Decision> ConsentModule::Recheck(const Decision& decision, absl::
   d.basis = v1::DISCLOSURE_BASIS_UNSPECIFIED;
   if (again.consent_version != decision.consent_version) {
     d.reason = std::string(common::kReasonConsentWithdrawn);
-    d.detail = absl::StrCat("consent changed between decision (version ",
-                            decision.consent_version, ") and release (version ",
-                            again.consent_version, ")");
+    d.detail = absl::StrCat("consent changed between decision (version ", decision.consent_version,
+                            ") and release (version ", again.consent_version, ")");
   } else {
     d.reason = again.reason;
     d.detail = absl::StrCat(again.detail, " before release");

@@ -19,8 +19,8 @@
 #include "caregate/v1/audit.pb.h"
 #include "caregate/v1/common.pb.h"
 #include "common/clock.h"
-#include "consent/ledger/consent_ledger.h"
 #include "consent/authenticator.h"
+#include "consent/ledger/consent_ledger.h"
 #include "consent/principal.h"
 
 namespace caregate::consent {
