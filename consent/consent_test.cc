@@ -561,7 +561,8 @@ TEST_F(ConsentTest, EmergencyAccessByClinicalRoleIsPermittedAndRecordedForReview
   Record(v1::SHARING_DIRECTION_INTEGRATED_TEAM, v1::CONSENT_DECISION_DISSENT);
   EXPECT_TRUE(
       Access(Token(Claims("R8001", "INT-NORTH", "nurse-1")), View::kCombinedProfile, {}, e).ok());
-  ExpectAudited(v1::AUDIT_OUTCOME_PERMIT, kReasonEmergencyAccess);
+  // The person had dissented: the override says so for the reviewer.
+  ExpectAudited(v1::AUDIT_OUTCOME_PERMIT, kReasonEmergencyAccessOverDissent);
   ExpectReason(Access(Token(Claims("INT01", "INT-NORTH")), View::kCombinedProfile, {}, e),
                absl::StatusCode::kPermissionDenied, common::kReasonEmergencyNotPermitted);
   // Identity assurance below level 3 may not break the glass.

@@ -388,8 +388,14 @@ absl::StatusOr<Decision> ConsentModule::Decide(const DecisionRequest& request,
       d.detail = "emergency access limit reached";
       return d;
     }
+    // Say so when the override went against a recorded dissent: the privacy
+    // officer reviews those first.
+    Decision consent_view = d;
+    ApplyConsent(*history, &consent_view);
+    const bool over_dissent = consent_view.reason == common::kReasonPatientDissent;
     d.permit = true;
-    d.reason = std::string(kReasonEmergencyAccess);
+    d.reason =
+        std::string(over_dissent ? kReasonEmergencyAccessOverDissent : kReasonEmergencyAccess);
     d.detail = "emergency access, awaiting a privacy officer's review";
     d.basis = v1::DISCLOSURE_BASIS_EMERGENCY_ACCESS;
     return d;

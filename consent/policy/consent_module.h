@@ -34,6 +34,9 @@ caregate::v1::SharingDirection DirectionForView(View view);
 // Permit reason codes (deny reasons are the common/status.h kReason... values).
 inline constexpr absl::string_view kReasonConsentPermit = "CONSENT_PERMIT";
 inline constexpr absl::string_view kReasonEmergencyAccess = "EMERGENCY_ACCESS";
+// An emergency access that overrode a recorded dissent.
+inline constexpr absl::string_view kReasonEmergencyAccessOverDissent =
+    "EMERGENCY_ACCESS_OVER_DISSENT";
 
 // Evidence for the legitimate-relationship rule, gathered by the caller from
 // the sources (in parallel) so the policy itself never calls a source. A field
@@ -74,7 +77,8 @@ struct DecisionRequest {
 struct Decision {
   DecisionRequest request;
   bool permit = false;
-  // kReasonConsentPermit / kReasonEmergencyAccess for a permit; for a deny one
+  // kReasonConsentPermit / kReasonEmergencyAccess /
+  // kReasonEmergencyAccessOverDissent for a permit; for a deny one
   // of INVALID_PURPOSE, ROLE_NOT_PERMITTED, INVALID_EMERGENCY_ACCESS,
   // EMERGENCY_ACCESS_NOT_PERMITTED, EMERGENCY_ACCESS_RATE_LIMITED,
   // NO_RELATIONSHIP, PATIENT_DISSENT, NO_CONSENT, CONSENT_EXPIRED,
