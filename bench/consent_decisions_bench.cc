@@ -63,8 +63,9 @@ struct Setup {
       f.set_decision(d);
       f.mutable_decided_by()->set_kind(v1::DECISION_MAKER_KIND_PERSON);
       f.set_method(v1::RECORDING_METHOD_WRITTEN);
-      (void)ledger->Append(f, [](const v1::ConsentFact&) { return absl::StatusOr<uint64_t>(0); },
-                           absl::Now() + absl::Seconds(10));
+      (void)ledger->Append(
+          f, [](const v1::ConsentFact&) { return absl::StatusOr<uint64_t>(0); },
+          absl::Now() + absl::Seconds(10));
     }
     auth::TokenClaims c;
     c.issuer = "idp";
@@ -90,7 +91,7 @@ struct Setup {
   bool Decide(bool recheck) {
     auto principal = authenticator->Authenticate({token, "", ""});
     if (!principal.ok()) return false;
-    DecisionRequest req{*principal, View::kGpSummary, kNhs, v1::PURPOSE_OF_USE_DIRECT_CARE,
+    DecisionRequest req{*principal,   View::kGpSummary, kNhs, v1::PURPOSE_OF_USE_DIRECT_CARE,
                         std::nullopt, "bench"};
     auto d = module->Decide(req, evidence, absl::Now() + absl::Seconds(5));
     if (!d.ok() || !d->permit) return false;

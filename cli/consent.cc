@@ -21,11 +21,11 @@ const Command& Self() {
 
 // "gp-to-social-care" → PREFIX_GP_TO_SOCIAL_CARE, parsed by `parse`.
 template <typename E>
-bool ParseEnum(const std::string& prefix, const std::string& value, bool (*parse)(const std::string&, E*),
-               E* out) {
+bool ParseEnum(const std::string& prefix, const std::string& value,
+               bool (*parse)(const std::string&, E*), E* out) {
   if (value.empty()) return false;
-  std::string name = absl::StrCat(
-      prefix, absl::AsciiStrToUpper(absl::StrReplaceAll(value, {{"-", "_"}})));
+  std::string name =
+      absl::StrCat(prefix, absl::AsciiStrToUpper(absl::StrReplaceAll(value, {{"-", "_"}})));
   return parse(name, out) && static_cast<int>(*out) != 0;
 }
 

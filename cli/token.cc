@@ -26,8 +26,8 @@ int RunToken(const ConnectionOptions& connection, const std::vector<std::string>
   const Command& self = Self();
   auto args = Args::Parse(argv, {});
   if (!args.ok()) return UsageError(self, args.status().message());
-  if (auto s = args->OnlyKnown({"role", "user", "org", "name", "teams", "ttl", "assurance",
-                                "config", "data-dir"});
+  if (auto s = args->OnlyKnown(
+          {"role", "user", "org", "name", "teams", "ttl", "assurance", "config", "data-dir"});
       !s.ok()) {
     return UsageError(self, s.message());
   }
@@ -80,6 +80,12 @@ int RunToken(const ConnectionOptions& connection, const std::vector<std::string>
       return UsageError(self, "--ttl: must be a positive duration such as 15m or 1h");
     }
     claims.lifetime = ttl;
+  }
+  const auto& max = config->consent().max_token_lifetime();
+  const absl::Duration max_lifetime = absl::Seconds(max.seconds()) + absl::Nanoseconds(max.nanos());
+  if (max_lifetime > absl::ZeroDuration() && claims.lifetime > max_lifetime) {
+    return UsageError(self,
+                      "--ttl: longer than consent.max_token_lifetime; the server would refuse it");
   }
 
   if (auto s = consent::auth::EnsureDemoIssuerKeys(config->consent(), data_dir); !s.ok()) {

@@ -54,8 +54,8 @@ class ConsentTest : public ::testing::Test {
     ed_key_.reset();
   }
   void SetUp() override {
-    clock_ = std::make_unique<common::FakeClock>(absl::FromCivil(
-        absl::CivilSecond(2026, 11, 22, 12, 0, 0), absl::UTCTimeZone()));
+    clock_ = std::make_unique<common::FakeClock>(
+        absl::FromCivil(absl::CivilSecond(2026, 11, 22, 12, 0, 0), absl::UTCTimeZone()));
     WriteFile(dir_.path() + "/keys/es.pem", *auth::PublicKeyToPem(es_key_.get()));
     WriteFile(dir_.path() + "/keys/rs.pem", *auth::PublicKeyToPem(rs_key_.get()));
     WriteFile(dir_.path() + "/keys/ed.pem", *auth::PublicKeyToPem(ed_key_.get()));
@@ -112,7 +112,8 @@ class ConsentTest : public ::testing::Test {
     c.lifetime = absl::Minutes(10);
     return c;
   }
-  std::string Token(const TokenClaims& c, EVP_PKEY* key = nullptr, const std::string& kid = "es-1") {
+  std::string Token(const TokenClaims& c, EVP_PKEY* key = nullptr,
+                    const std::string& kid = "es-1") {
     return *auth::MintToken(key != nullptr ? key : es_key_.get(), kid, c);
   }
   std::string GpToken() { return Token(Claims("R8000", kPractice)); }
@@ -135,8 +136,8 @@ class ConsentTest : public ::testing::Test {
     return e;
   }
 
-  void Record(v1::SharingDirection dir, v1::ConsentDecision decision,
-              const std::string& from = "", const std::string& until = "") {
+  void Record(v1::SharingDirection dir, v1::ConsentDecision decision, const std::string& from = "",
+              const std::string& until = "") {
     v1::ConsentFact f;
     f.set_nhs_number(kNhs);
     f.set_direction(dir);
@@ -146,8 +147,8 @@ class ConsentTest : public ::testing::Test {
     f.set_valid_from(from);
     f.set_valid_until(until);
     ASSERT_TRUE(ledger::ValidateFact(f).ok()) << ledger::ValidateFact(f);
-    auto r = ledger_.Append(f, [](const v1::ConsentFact&) { return uint64_t{0}; },
-                            absl::InfiniteFuture());
+    auto r = ledger_.Append(
+        f, [](const v1::ConsentFact&) { return uint64_t{0}; }, absl::InfiniteFuture());
     ASSERT_TRUE(r.ok()) << r.status();
   }
 
@@ -161,12 +162,12 @@ class ConsentTest : public ::testing::Test {
     CallCredentials call{header, cert_org, subject};
     auto principal = auth_->Authenticate(call);
     if (!principal.ok()) {
-      EXPECT_TRUE(audit_
-                      .Append(BuildAuthFailureAuditEntry(principal.status(), call,
-                                                         ActionForView(view), kNhs,
-                                                         clock_->Now(), "req"),
-                              absl::InfiniteFuture())
-                      .ok());
+      EXPECT_TRUE(
+          audit_
+              .Append(BuildAuthFailureAuditEntry(principal.status(), call, ActionForView(view),
+                                                 kNhs, clock_->Now(), "req"),
+                      absl::InfiniteFuture())
+              .ok());
       return principal.status();
     }
     DecisionRequest req{*principal, view, kNhs, v1::PURPOSE_OF_USE_DIRECT_CARE, emergency, "req"};
@@ -263,8 +264,8 @@ TEST_F(ConsentTest, OrganisationMismatchBetweenCertificateAndTokenIsRejected) {
   EXPECT_EQ(e.actor().organisation(), "B88002");
   // The same token through the practice's own certificate is fine.
   Record(v1::SHARING_DIRECTION_SOCIAL_CARE_TO_GP, v1::CONSENT_DECISION_PERMIT);
-  EXPECT_TRUE(Access(GpToken(), View::kSocialCareSummary, GpRegistered(), std::nullopt, kPractice)
-                  .ok());
+  EXPECT_TRUE(
+      Access(GpToken(), View::kSocialCareSummary, GpRegistered(), std::nullopt, kPractice).ok());
   e = ExpectAudited(v1::AUDIT_OUTCOME_PERMIT, kReasonConsentPermit);
   EXPECT_EQ(e.actor().client_system(), std::string("CN=system,") + kPractice);
 }
@@ -277,9 +278,8 @@ TEST_F(ConsentTest, EveryAlgorithmVerifiesAndOtherTokenFaultsAreRejected) {
                   .ok());
   TokenClaims council = Claims("R8000", kPractice);
   council.issuer = "council-idp";
-  EXPECT_TRUE(Access(Token(council, ed_key_.get(), "ed-1"), View::kSocialCareSummary,
-                     GpRegistered())
-                  .ok());
+  EXPECT_TRUE(
+      Access(Token(council, ed_key_.get(), "ed-1"), View::kSocialCareSummary, GpRegistered()).ok());
   struct Case {
     std::function<void(TokenClaims*)> tweak;
     const char* rule;
@@ -289,6 +289,7 @@ TEST_F(ConsentTest, EveryAlgorithmVerifiesAndOtherTokenFaultsAreRejected) {
       {[&](TokenClaims* c) { c->issued_at = clock_->Now() + absl::Minutes(5); }, "future"},
       {[&](TokenClaims* c) { c->organisation = ""; }, "claim org is empty"},
       {[&](TokenClaims* c) { c->issuer = "council-idp"; }, "iss does not match"},
+      {[&](TokenClaims* c) { c->subject = "UNK"; }, "sub must identify a user"},
   };
   for (const auto& c : cases) {
     TokenClaims claims = Claims("R8000", kPractice);
@@ -348,8 +349,8 @@ TEST_F(ConsentTest, RoleAskingForViewItMayNotHaveIsDenied) {
 TEST_F(ConsentTest, RoleCheckNeedsNoSourceEvidence) {
   auto principal = auth_->VerifyToken(GpToken());
   ASSERT_TRUE(principal.ok());
-  DecisionRequest req{*principal, View::kGpSummary, kNhs, v1::PURPOSE_OF_USE_DIRECT_CARE,
-                      std::nullopt, "r"};
+  DecisionRequest req{
+      *principal, View::kGpSummary, kNhs, v1::PURPOSE_OF_USE_DIRECT_CARE, std::nullopt, "r"};
   auto deny = module_->PreCheck(req);
   ASSERT_TRUE(deny.has_value());
   EXPECT_EQ(deny->reason, common::kReasonRoleNotPermitted);
@@ -375,8 +376,8 @@ TEST_F(ConsentTest, NoRelationshipIsDenied) {
   ExpectReason(s, absl::StatusCode::kPermissionDenied, common::kReasonNoRelationship);
   ExpectAudited(v1::AUDIT_OUTCOME_DENY, common::kReasonNoRelationship);
   // ...and one whose neighbourhood does.
-  EXPECT_TRUE(Access(Token(Claims("INT01", "INT-NORTH")), View::kCombinedProfile, GpRegistered())
-                  .ok());
+  EXPECT_TRUE(
+      Access(Token(Claims("INT01", "INT-NORTH")), View::kCombinedProfile, GpRegistered()).ok());
   e = ExpectAudited(v1::AUDIT_OUTCOME_PERMIT, kReasonConsentPermit);
   EXPECT_THAT(e.relationship_evidence(), ElementsAre("int_neighbourhood:INT-NORTH"));
 }
@@ -558,11 +559,18 @@ TEST_F(ConsentTest, EmergencyAccessByClinicalRoleIsPermittedAndRecordedForReview
   // An INT nurse (clinical RBAC code) may use it too; an INT member with a
   // non-clinical code may not.
   Record(v1::SHARING_DIRECTION_INTEGRATED_TEAM, v1::CONSENT_DECISION_DISSENT);
-  EXPECT_TRUE(Access(Token(Claims("R8001", "INT-NORTH", "nurse-1")), View::kCombinedProfile, {}, e)
-                  .ok());
-  ExpectAudited(v1::AUDIT_OUTCOME_PERMIT, kReasonEmergencyAccess);
+  EXPECT_TRUE(
+      Access(Token(Claims("R8001", "INT-NORTH", "nurse-1")), View::kCombinedProfile, {}, e).ok());
+  // The person had dissented: the override says so for the reviewer.
+  ExpectAudited(v1::AUDIT_OUTCOME_PERMIT, kReasonEmergencyAccessOverDissent);
   ExpectReason(Access(Token(Claims("INT01", "INT-NORTH")), View::kCombinedProfile, {}, e),
                absl::StatusCode::kPermissionDenied, common::kReasonEmergencyNotPermitted);
+  // Identity assurance below level 3 may not break the glass.
+  TokenClaims low = Claims("R8000", kPractice, "dr-low");
+  low.assurance_level = "2";
+  ExpectReason(Access(Token(low), View::kSocialCareSummary, {}, e),
+               absl::StatusCode::kPermissionDenied, common::kReasonEmergencyNotPermitted);
+  ExpectAudited(v1::AUDIT_OUTCOME_DENY, common::kReasonEmergencyNotPermitted);
   // Rate-limited per user: the limit is 2 in 24h.
   ASSERT_TRUE(Access(GpToken(), View::kSocialCareSummary, {}, e).ok());
   absl::Status s = Access(GpToken(), View::kSocialCareSummary, {}, e);
@@ -596,10 +604,10 @@ TEST_F(ConsentTest, FreeTextJustificationWithControlCharactersIsStoredAndShownSa
   printer.PrintToString(e, &txt);
   for (unsigned char c : txt) EXPECT_GE(c, 0x20) << "raw control character in text";
   // Over 2000 characters is refused (and audited).
-  ExpectReason(Access(GpToken(), View::kSocialCareSummary, {},
-                      Emergency(v1::EMERGENCY_REASON_PROFESSIONAL_JUDGEMENT,
-                                std::string(2001, 'x'))),
-               absl::StatusCode::kInvalidArgument, common::kReasonInvalidEmergencyAccess);
+  ExpectReason(
+      Access(GpToken(), View::kSocialCareSummary, {},
+             Emergency(v1::EMERGENCY_REASON_PROFESSIONAL_JUDGEMENT, std::string(2001, 'x'))),
+      absl::StatusCode::kInvalidArgument, common::kReasonInvalidEmergencyAccess);
   ExpectAudited(v1::AUDIT_OUTCOME_DENY, common::kReasonInvalidEmergencyAccess);
 }
 
@@ -746,8 +754,7 @@ TEST_F(SensitiveTest, SensitiveCodeInReferralIsWithheld) {
   EXPECT_EQ(summary_.investigations(0).results(0).id(), "keep");
   EXPECT_TRUE(HasState(summary_, v1::GP_SECTION_REFERRALS, v1::SECTION_STATE_ITEMS_WITHHELD));
   EXPECT_TRUE(HasState(summary_, v1::GP_SECTION_ENCOUNTERS, v1::SECTION_STATE_ITEMS_WITHHELD));
-  EXPECT_TRUE(
-      HasState(summary_, v1::GP_SECTION_INVESTIGATIONS, v1::SECTION_STATE_ITEMS_WITHHELD));
+  EXPECT_TRUE(HasState(summary_, v1::GP_SECTION_INVESTIGATIONS, v1::SECTION_STATE_ITEMS_WITHHELD));
 }
 
 TEST_F(SensitiveTest, NothingSensitiveChangesNothingAndCodeSetsAreConfigurable) {

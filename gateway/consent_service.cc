@@ -79,11 +79,11 @@ absl::StatusOr<v1::ConsentFact> ConsentServiceImpl::Change(const ReceivedCredent
   auto principal = authenticator_->Authenticate(call);
   if (!principal.ok()) return refuse(principal.status(), nullptr);
   if (!MayChange(principal->role)) {
-    return refuse(common::PermissionDeniedWithReason(
-                      common::kReasonRoleNotPermitted,
-                      absl::StrCat("role ", consent::RoleName(principal->role),
-                                   " may not record or withdraw consent")),
-                  &*principal);
+    return refuse(
+        common::PermissionDeniedWithReason(common::kReasonRoleNotPermitted,
+                                           absl::StrCat("role ", consent::RoleName(principal->role),
+                                                        " may not record or withdraw consent")),
+        &*principal);
   }
   if (!nhs.ok()) return refuse(nhs.status(), &*principal);
 
@@ -117,8 +117,8 @@ absl::StatusOr<v1::ConsentFact> ConsentServiceImpl::Change(const ReceivedCredent
   return ledger_->Append(
       fact,
       [&](const v1::ConsentFact& stored) -> absl::StatusOr<uint64_t> {
-        v1::AuditEntry e = ChangeEntry(absl::OkStatus(), &who, call, action, stored.nhs_number(),
-                                       now);
+        v1::AuditEntry e =
+            ChangeEntry(absl::OkStatus(), &who, call, action, stored.nhs_number(), now);
         e.set_outcome(v1::AUDIT_OUTCOME_PERMIT);
         e.set_reason(std::string(action == v1::AUDIT_ACTION_WITHDRAW_CONSENT
                                      ? kReasonConsentWithdrawalRecorded
@@ -210,9 +210,9 @@ absl::Status Into(absl::StatusOr<T> result, T* response) {
 }
 }  // namespace
 
-grpc::ServerUnaryReactor* ConsentServiceImpl::RecordConsent(
-    grpc::CallbackServerContext* context, const v1::RecordConsentRequest* request,
-    v1::ConsentFact* response) {
+grpc::ServerUnaryReactor* ConsentServiceImpl::RecordConsent(grpc::CallbackServerContext* context,
+                                                            const v1::RecordConsentRequest* request,
+                                                            v1::ConsentFact* response) {
   return Serve(context, [=, this] {
     return Into(Record(CredentialsOf(*context), *request, Deadline(*context)), response);
   });

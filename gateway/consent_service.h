@@ -53,18 +53,17 @@ class ConsentServiceImpl final : public caregate::v1::ConsentService::CallbackSe
   grpc::ServerUnaryReactor* WithdrawConsent(grpc::CallbackServerContext* context,
                                             const caregate::v1::WithdrawConsentRequest* request,
                                             caregate::v1::ConsentFact* response) override;
-  grpc::ServerUnaryReactor* GetConsentStatus(
-      grpc::CallbackServerContext* context, const caregate::v1::GetConsentStatusRequest* request,
-      caregate::v1::ConsentStatus* response) override;
+  grpc::ServerUnaryReactor* GetConsentStatus(grpc::CallbackServerContext* context,
+                                             const caregate::v1::GetConsentStatusRequest* request,
+                                             caregate::v1::ConsentStatus* response) override;
   grpc::ServerUnaryReactor* ListConsentHistory(
-      grpc::CallbackServerContext* context,
-      const caregate::v1::ListConsentHistoryRequest* request,
+      grpc::CallbackServerContext* context, const caregate::v1::ListConsentHistoryRequest* request,
       caregate::v1::ListConsentHistoryResponse* response) override;
 
   // The handlers' synchronous bodies (also usable without gRPC).
-  absl::StatusOr<caregate::v1::ConsentFact> Record(const ReceivedCredentials& creds,
-                                                   const caregate::v1::RecordConsentRequest& request,
-                                                   absl::Time deadline);
+  absl::StatusOr<caregate::v1::ConsentFact> Record(
+      const ReceivedCredentials& creds, const caregate::v1::RecordConsentRequest& request,
+      absl::Time deadline);
   absl::StatusOr<caregate::v1::ConsentFact> Withdraw(
       const ReceivedCredentials& creds, const caregate::v1::WithdrawConsentRequest& request,
       absl::Time deadline);
@@ -101,8 +100,7 @@ class ConsentServiceImpl final : public caregate::v1::ConsentService::CallbackSe
 
 // Audit reasons for consent changes.
 inline constexpr absl::string_view kReasonConsentRecorded = "CONSENT_RECORDED";
-inline constexpr absl::string_view kReasonConsentWithdrawalRecorded =
-    "CONSENT_WITHDRAWAL_RECORDED";
+inline constexpr absl::string_view kReasonConsentWithdrawalRecorded = "CONSENT_WITHDRAWAL_RECORDED";
 
 }  // namespace caregate::gateway
 

@@ -14,8 +14,7 @@
 namespace caregate::consent::auth {
 namespace {
 
-constexpr char kAlphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 int DecodeChar(char c) {
   if (c >= 'A' && c <= 'Z') return c - 'A';
@@ -219,7 +218,8 @@ absl::StatusOr<std::string> SignJws(EVP_PKEY* key, absl::string_view signing_inp
   if (*alg != JwsAlgorithm::kEs256) return sig;
   // DER ECDSA-Sig-Value → JOSE r||s, each 32 bytes big-endian.
   const auto* p = reinterpret_cast<const unsigned char*>(sig.data());
-  std::unique_ptr<ECDSA_SIG, SigDeleter> ecdsa(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(sig.size())));
+  std::unique_ptr<ECDSA_SIG, SigDeleter> ecdsa(
+      d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(sig.size())));
   if (!ecdsa) return absl::InternalError("signing failed");
   std::string jose(64, '\0');
   auto* out = reinterpret_cast<unsigned char*>(jose.data());

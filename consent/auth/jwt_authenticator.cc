@@ -47,16 +47,14 @@ absl::StatusOr<std::string> StringClaim(simdjson::dom::object& obj, const char* 
 }
 
 // A NumericDate claim; nullopt-like InfinitePast when absent and optional.
-absl::StatusOr<absl::Time> TimeClaim(simdjson::dom::object& obj, const char* name,
-                                     bool required) {
+absl::StatusOr<absl::Time> TimeClaim(simdjson::dom::object& obj, const char* name, bool required) {
   simdjson::dom::element el;
   if (obj[name].get(el) != simdjson::SUCCESS) {
     if (required) return Invalid(absl::StrCat("missing claim ", name));
     return absl::InfinitePast();
   }
   double v;
-  if (el.get_double().get(v) != simdjson::SUCCESS || !std::isfinite(v) || v < 0 ||
-      v > 1e11) {
+  if (el.get_double().get(v) != simdjson::SUCCESS || !std::isfinite(v) || v < 0 || v > 1e11) {
     return Invalid(absl::StrCat("claim ", name, " must be a NumericDate"));
   }
   return absl::FromUnixSeconds(static_cast<int64_t>(std::floor(v)));
@@ -100,8 +98,8 @@ absl::StatusOr<std::unique_ptr<JwtAuthenticator>> JwtAuthenticator::Create(
   a->skew_ = ToDuration(config.clock_skew(), absl::Seconds(30));
   a->max_lifetime_ = ToDuration(config.max_token_lifetime(), absl::Hours(1));
   if (config.trusted_issuers().empty()) {
-    return common::InvalidArgumentWithReason(common::kReasonInvalidConfig,
-                                             "consent.trusted_issuers: at least one issuer is required");
+    return common::InvalidArgumentWithReason(
+        common::kReasonInvalidConfig, "consent.trusted_issuers: at least one issuer is required");
   }
   for (int i = 0; i < config.trusted_issuers_size(); ++i) {
     const auto& ti = config.trusted_issuers(i);
@@ -172,8 +170,7 @@ absl::StatusOr<Principal> JwtAuthenticator::VerifyToken(absl::string_view token)
   auto payload_json = Base64UrlDecode(parts[1]);
   if (!payload_json.ok()) return Invalid("payload is not base64url");
   simdjson::dom::object claims;
-  if (parser.parse(payload_json->data(), payload_json->size()).get(claims) !=
-      simdjson::SUCCESS) {
+  if (parser.parse(payload_json->data(), payload_json->size()).get(claims) != simdjson::SUCCESS) {
     return Invalid("payload is not a JSON object");
   }
 
@@ -218,6 +215,8 @@ absl::StatusOr<Principal> JwtAuthenticator::VerifyToken(absl::string_view token)
     if (!v.ok()) return v.status();
     *field = std::move(*v);
   }
+  // A generic or unknown user (GP Connect allows "UNK") never gets a record.
+  if (absl::EqualsIgnoreCase(p.user_id, "UNK")) return Invalid("sub must identify a user");
   simdjson::dom::element level;
   if (claims["idassurancelevel"].get(level) != simdjson::SUCCESS) {
     return Invalid("missing claim idassurancelevel");
@@ -249,8 +248,8 @@ absl::StatusOr<Principal> JwtAuthenticator::VerifyToken(absl::string_view token)
 
   auto role = roles_.find(p.rbac_role);
   if (role == roles_.end()) {
-    return common::PermissionDeniedWithReason(
-        common::kReasonRoleNotPermitted, "token: rbac_role is not mapped to a caregate role");
+    return common::PermissionDeniedWithReason(common::kReasonRoleNotPermitted,
+                                              "token: rbac_role is not mapped to a caregate role");
   }
   p.role = role->second;
   return p;

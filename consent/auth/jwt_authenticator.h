@@ -23,7 +23,7 @@ namespace caregate::consent::auth {
 //   aud               required  string or array; must contain consent.audience
 //   exp, iat          required  NumericDate; exp - iat <= consent.max_token_lifetime
 //   nbf               optional  NumericDate
-//   sub               required  the user id (SDS user id for CIS2)
+//   sub               required  the user id (SDS user id for CIS2); "UNK" is refused
 //   name              required  the user's display name
 //   org               required  ODS code of the user's organisation
 //   rbac_role         required  national RBAC role code (e.g. "R8000"), mapped

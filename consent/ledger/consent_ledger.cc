@@ -55,8 +55,8 @@ absl::Status Corrupt(absl::string_view rule) {
 
 absl::Status ValidateFact(const ConsentFact& fact) {
   if (!common::IsValidNhsNumber(fact.nhs_number())) {
-    return common::InvalidArgumentWithReason(common::kReasonInvalidNhsNumber,
-                                             "nhs_number: must be ten digits with a valid check digit");
+    return common::InvalidArgumentWithReason(
+        common::kReasonInvalidNhsNumber, "nhs_number: must be ten digits with a valid check digit");
   }
   if (fact.direction() < SharingDirection::SHARING_DIRECTION_GP_TO_SOCIAL_CARE ||
       fact.direction() > SharingDirection::SHARING_DIRECTION_INTEGRATED_TEAM) {
@@ -226,8 +226,8 @@ absl::StatusOr<ConsentFact> MemoryConsentLedger::Append(ConsentFact fact,
   return fact;
 }
 
-absl::StatusOr<std::vector<ConsentFact>> MemoryConsentLedger::History(
-    absl::string_view nhs_number, absl::Time deadline) {
+absl::StatusOr<std::vector<ConsentFact>> MemoryConsentLedger::History(absl::string_view nhs_number,
+                                                                      absl::Time deadline) {
   std::vector<ConsentFact> history;
   {
     absl::MutexLock lock(&mu_);

@@ -1,11 +1,12 @@
 // The consent ledger on every backend: SQLite, PostgreSQL (a real server) and
 // the in-memory one — append-only, versioned, hash-linked, audited inside the
 // transaction.
+#include "consent/ledger/consent_ledger.h"
+
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
-#include "consent/ledger/consent_ledger.h"
 #include "consent/ledger/sql_consent_ledger.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -62,7 +63,8 @@ class LedgerTest : public ::testing::TestWithParam<Backend> {
 
   absl::StatusOr<ConsentFact> Append(const ConsentFact& f) {
     return ledger_->Append(
-        f, [this](const ConsentFact& stored) -> absl::StatusOr<uint64_t> {
+        f,
+        [this](const ConsentFact& stored) -> absl::StatusOr<uint64_t> {
           audited_versions_.push_back(stored.version());
           return next_audit_index_++;
         },
@@ -125,9 +127,9 @@ TEST_P(LedgerTest, ConcurrentAppendsForOnePersonGetContiguousVersions) {
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 5; ++i) {
-        auto r = ledger_->Append(Fact(kNhs, v1::CONSENT_DECISION_PERMIT),
-                                 [](const ConsentFact&) { return absl::StatusOr<uint64_t>(0); },
-                                 Soon());
+        auto r = ledger_->Append(
+            Fact(kNhs, v1::CONSENT_DECISION_PERMIT),
+            [](const ConsentFact&) { return absl::StatusOr<uint64_t>(0); }, Soon());
         if (!r.ok()) ++failures;
       }
     });
@@ -197,9 +199,9 @@ TEST(SqliteLedgerTest, SurvivesReopening) {
   {
     auto l = SqlConsentLedger::Open(store, dir.path());
     ASSERT_TRUE(l.ok()) << l.status();
-    ASSERT_TRUE((*l)->Append(Fact(kNhs, v1::CONSENT_DECISION_PERMIT),
-                             [](const ConsentFact&) { return absl::StatusOr<uint64_t>(7); },
-                             Soon())
+    ASSERT_TRUE((*l)->Append(
+                        Fact(kNhs, v1::CONSENT_DECISION_PERMIT),
+                        [](const ConsentFact&) { return absl::StatusOr<uint64_t>(7); }, Soon())
                     .ok());
   }
   auto l = SqlConsentLedger::Open(store, dir.path());

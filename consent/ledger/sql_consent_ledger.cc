@@ -87,9 +87,9 @@ absl::StatusOr<ConsentFact> SqlConsentLedger::Append(ConsentFact fact,
                             {Value::Text(fact.nhs_number())}, deadline);
       if (!locked.ok()) return locked.status();
     }
-    auto rows = c.Query(
-        "SELECT fact FROM consent_facts WHERE nhs_number = ? ORDER BY version DESC LIMIT 1",
-        {Value::Text(fact.nhs_number())}, deadline);
+    auto rows =
+        c.Query("SELECT fact FROM consent_facts WHERE nhs_number = ? ORDER BY version DESC LIMIT 1",
+                {Value::Text(fact.nhs_number())}, deadline);
     if (!rows.ok()) return rows.status();
     ConsentFact next = fact;
     if (rows->empty()) {
@@ -124,9 +124,9 @@ absl::StatusOr<std::vector<ConsentFact>> SqlConsentLedger::History(absl::string_
                                                                    absl::Time deadline) {
   auto lease = db_->Acquire(deadline);
   if (!lease.ok()) return lease.status();
-  auto rows = (*lease)->Query(
-      "SELECT fact FROM consent_facts WHERE nhs_number = ? ORDER BY version",
-      {Value::Text(std::string(nhs_number))}, deadline);
+  auto rows =
+      (*lease)->Query("SELECT fact FROM consent_facts WHERE nhs_number = ? ORDER BY version",
+                      {Value::Text(std::string(nhs_number))}, deadline);
   if (!rows.ok()) return rows.status();
   std::vector<ConsentFact> history;
   history.reserve(rows->size());

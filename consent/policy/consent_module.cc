@@ -6,6 +6,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
 #include "google/protobuf/util/time_util.h"
@@ -74,7 +75,8 @@ v1::SharingDirection DirectionForView(View view) {
 absl::Status Decision::ToStatus() const {
   if (permit) return absl::OkStatus();
   if (reason == common::kReasonInvalidPurpose) {
-    return common::InvalidArgumentWithReason(reason, "purpose: must be DIRECT_CARE or SAFEGUARDING");
+    return common::InvalidArgumentWithReason(reason,
+                                             "purpose: must be DIRECT_CARE or SAFEGUARDING");
   }
   if (reason == common::kReasonInvalidEmergencyAccess) {
     return common::InvalidArgumentWithReason(reason, absl::StrCat("emergency_access: ", detail));
@@ -101,8 +103,8 @@ v1::AuditActor ActorFor(const Principal& p) {
 
 v1::AuditEntry BuildAuditEntry(const Decision& d) {
   v1::AuditEntry e;
-  *e.mutable_time() = google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
-      absl::ToUnixNanos(d.decided_at));
+  *e.mutable_time() =
+      google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(d.decided_at));
   *e.mutable_actor() = ActorFor(d.request.principal);
   e.set_action(ActionForView(d.request.view));
   e.set_nhs_number(d.request.nhs_number);
@@ -148,6 +150,9 @@ absl::StatusOr<std::unique_ptr<ConsentModule>> ConsentModule::Create(
     for (const auto& p : n.practice_codes()) set.insert(p);
   }
   m->require_team_allocation_ = config.require_team_allocation();
+  m->emergency_min_assurance_ = config.emergency_min_assurance_level() == 0
+                                    ? 3
+                                    : static_cast<int>(config.emergency_min_assurance_level());
   m->emergency_limit_ = config.emergency_limit() == 0 ? 5 : config.emergency_limit();
   m->emergency_window_ = ToDuration(config.emergency_window(), absl::Hours(24));
 
@@ -161,6 +166,7 @@ absl::StatusOr<std::unique_ptr<ConsentModule>> ConsentModule::Create(
   *shaping.mutable_emergency_window() = config.emergency_window();
   shaping.set_require_team_allocation(config.require_team_allocation());
   for (const auto& r : m->emergency_rbac_roles_) shaping.add_emergency_rbac_roles(r);
+  shaping.set_emergency_min_assurance_level(m->emergency_min_assurance_);
   std::string bytes;
   shaping.SerializeToString(&bytes);
   unsigned char md[EVP_MAX_MD_SIZE];
@@ -217,6 +223,12 @@ std::optional<Decision> ConsentModule::PreCheck(const DecisionRequest& request) 
     if (emergency_rbac_roles_.count(request.principal.rbac_role) == 0) {
       return deny(common::kReasonEmergencyNotPermitted,
                   "emergency access is only for clinical roles");
+    }
+    int level = 0;
+    if (!absl::SimpleAtoi(request.principal.assurance_level, &level) ||
+        level < emergency_min_assurance_) {
+      return deny(common::kReasonEmergencyNotPermitted,
+                  "emergency access needs a higher identity assurance level");
     }
   }
   return std::nullopt;
@@ -318,8 +330,7 @@ bool ConsentModule::RelationshipHolds(const DecisionRequest& request,
   return false;
 }
 
-void ConsentModule::ApplyConsent(const std::vector<v1::ConsentFact>& history,
-                                 Decision* d) const {
+void ConsentModule::ApplyConsent(const std::vector<v1::ConsentFact>& history, Decision* d) const {
   const v1::ConsentStatus status = ledger::EvaluateStatus(history, clock_->Now());
   d->consent_version = status.version();
   const v1::SharingDirection wanted = DirectionForView(d->request.view);
@@ -372,15 +383,19 @@ absl::StatusOr<Decision> ConsentModule::Decide(const DecisionRequest& request,
     // Bypasses relationship and consent; the consent version is still kept
     // for the record. Rate-limited per user.
     d.consent_version = history->empty() ? 0 : history->back().version();
-    std::vector<std::string> found;
-    RelationshipHolds(request, evidence, &found);
     if (!TakeEmergencyAllowance(request.principal.user_id, d.decided_at)) {
       d.reason = std::string(common::kReasonEmergencyRateLimited);
       d.detail = "emergency access limit reached";
       return d;
     }
+    // Say so when the override went against a recorded dissent: the privacy
+    // officer reviews those first.
+    Decision consent_view = d;
+    ApplyConsent(*history, &consent_view);
+    const bool over_dissent = consent_view.reason == common::kReasonPatientDissent;
     d.permit = true;
-    d.reason = std::string(kReasonEmergencyAccess);
+    d.reason =
+        std::string(over_dissent ? kReasonEmergencyAccessOverDissent : kReasonEmergencyAccess);
     d.detail = "emergency access, awaiting a privacy officer's review";
     d.basis = v1::DISCLOSURE_BASIS_EMERGENCY_ACCESS;
     return d;
@@ -411,9 +426,8 @@ absl::StatusOr<Decision> ConsentModule::Recheck(const Decision& decision, absl::
   d.basis = v1::DISCLOSURE_BASIS_UNSPECIFIED;
   if (again.consent_version != decision.consent_version) {
     d.reason = std::string(common::kReasonConsentWithdrawn);
-    d.detail = absl::StrCat("consent changed between decision (version ",
-                            decision.consent_version, ") and release (version ",
-                            again.consent_version, ")");
+    d.detail = absl::StrCat("consent changed between decision (version ", decision.consent_version,
+                            ") and release (version ", again.consent_version, ")");
   } else {
     d.reason = again.reason;
     d.detail = absl::StrCat(again.detail, " before release");

@@ -19,8 +19,8 @@
 #include "caregate/v1/audit.pb.h"
 #include "caregate/v1/common.pb.h"
 #include "common/clock.h"
-#include "consent/ledger/consent_ledger.h"
 #include "consent/authenticator.h"
+#include "consent/ledger/consent_ledger.h"
 #include "consent/principal.h"
 
 namespace caregate::consent {
@@ -34,6 +34,9 @@ caregate::v1::SharingDirection DirectionForView(View view);
 // Permit reason codes (deny reasons are the common/status.h kReason... values).
 inline constexpr absl::string_view kReasonConsentPermit = "CONSENT_PERMIT";
 inline constexpr absl::string_view kReasonEmergencyAccess = "EMERGENCY_ACCESS";
+// An emergency access that overrode a recorded dissent.
+inline constexpr absl::string_view kReasonEmergencyAccessOverDissent =
+    "EMERGENCY_ACCESS_OVER_DISSENT";
 
 // Evidence for the legitimate-relationship rule, gathered by the caller from
 // the sources (in parallel) so the policy itself never calls a source. A field
@@ -74,7 +77,8 @@ struct DecisionRequest {
 struct Decision {
   DecisionRequest request;
   bool permit = false;
-  // kReasonConsentPermit / kReasonEmergencyAccess for a permit; for a deny one
+  // kReasonConsentPermit / kReasonEmergencyAccess /
+  // kReasonEmergencyAccessOverDissent for a permit; for a deny one
   // of INVALID_PURPOSE, ROLE_NOT_PERMITTED, INVALID_EMERGENCY_ACCESS,
   // EMERGENCY_ACCESS_NOT_PERMITTED, EMERGENCY_ACCESS_RATE_LIMITED,
   // NO_RELATIONSHIP, PATIENT_DISSENT, NO_CONSENT, CONSENT_EXPIRED,
@@ -131,7 +135,9 @@ caregate::v1::AuditEntry BuildAuthFailureAuditEntry(const absl::Status& status,
 //   2. emergency access, when asked for: a coded reason and a written
 //      justification (≤ 2000 characters) are required; only clinical users
 //      (national RBAC code in consent.emergency_rbac_roles, default R8000
-//      clinical practitioner, R8001 nurse, R8003 health professional); at most
+//      clinical practitioner, R8001 nurse, R8003 health professional) whose
+//      identity assurance level is at least
+//      consent.emergency_min_assurance_level (default 3); at most
 //      consent.emergency_limit permitted uses per user per
 //      consent.emergency_window (per process). It bypasses rules 3 and 4,
 //      never 0 and 1;
@@ -191,6 +197,7 @@ class ConsentModule {
   std::map<std::string, std::set<std::string>> neighbourhoods_;  // org → practices
   bool require_team_allocation_ = false;
   uint32_t emergency_limit_ = 5;
+  int emergency_min_assurance_ = 3;
   absl::Duration emergency_window_ = absl::Hours(24);
 
   absl::Mutex mu_;

@@ -49,11 +49,11 @@ void MarkWithheld(v1::GpSummary* summary, v1::GpSection section) {
 
 std::vector<cfg::SensitiveCodeSet> DefaultSensitiveCodeSets() {
   std::vector<cfg::SensitiveCodeSet> sets;
-  for (auto [name, code] : {std::pair<const char*, const char*>{"assisted_fertilisation",
-                                                                 "999004371000000100"},
-                            {"sexually_transmitted_infection", "999004381000000103"},
-                            {"termination_of_pregnancy", "999004361000000107"},
-                            {"gender_identity", "999004351000000109"}}) {
+  for (auto [name, code] :
+       {std::pair<const char*, const char*>{"assisted_fertilisation", "999004371000000100"},
+        {"sexually_transmitted_infection", "999004381000000103"},
+        {"termination_of_pregnancy", "999004361000000107"},
+        {"gender_identity", "999004351000000109"}}) {
     cfg::SensitiveCodeSet set;
     set.set_name(name);
     set.set_system(kSnomed);
@@ -108,7 +108,9 @@ bool SensitiveFilter::FilterGpSummary(v1::GpSummary* s) const {
       withheld = true;
     }
   };
-  auto problem = [&](const v1::Problem& p) { return IsSensitive(p.code()) || any(p.related_codes()); };
+  auto problem = [&](const v1::Problem& p) {
+    return IsSensitive(p.code()) || any(p.related_codes());
+  };
   section(RemoveIf(s->mutable_problems(), problem), v1::GP_SECTION_PROBLEMS);
   section(RemoveIf(s->mutable_diagnoses(), problem), v1::GP_SECTION_DIAGNOSES);
   section(RemoveIf(s->mutable_medications(),
@@ -116,11 +118,13 @@ bool SensitiveFilter::FilterGpSummary(v1::GpSummary* s) const {
                      return IsSensitive(m.medication()) || any(m.reasons());
                    }),
           v1::GP_SECTION_MEDICATIONS);
-  section(RemoveIf(s->mutable_allergies(),
-                   [&](const v1::Allergy& a) { return IsSensitive(a.code()) || any(a.reactions()); }),
-          v1::GP_SECTION_ALLERGIES);
-  section(RemoveIf(s->mutable_warnings(), [&](const v1::Warning& w) { return IsSensitive(w.code()); }),
-          v1::GP_SECTION_WARNINGS);
+  section(
+      RemoveIf(s->mutable_allergies(),
+               [&](const v1::Allergy& a) { return IsSensitive(a.code()) || any(a.reactions()); }),
+      v1::GP_SECTION_ALLERGIES);
+  section(
+      RemoveIf(s->mutable_warnings(), [&](const v1::Warning& w) { return IsSensitive(w.code()); }),
+      v1::GP_SECTION_WARNINGS);
   section(RemoveIf(s->mutable_procedures(),
                    [&](const v1::Procedure& p) { return IsSensitive(p.code()); }),
           v1::GP_SECTION_PROCEDURES);
@@ -137,9 +141,10 @@ bool SensitiveFilter::FilterGpSummary(v1::GpSummary* s) const {
   section(RemoveIf(s->mutable_blood_pressure_readings(),
                    [&](const v1::BloodPressureReading& b) { return IsSensitive(b.panel()); }),
           v1::GP_SECTION_BLOOD_PRESSURE);
-  section(RemoveIf(s->mutable_encounters(),
-                   [&](const v1::Encounter& e) { return IsSensitive(e.type()) || any(e.topics()); }),
-          v1::GP_SECTION_ENCOUNTERS);
+  section(
+      RemoveIf(s->mutable_encounters(),
+               [&](const v1::Encounter& e) { return IsSensitive(e.type()) || any(e.topics()); }),
+      v1::GP_SECTION_ENCOUNTERS);
   section(RemoveIf(s->mutable_referrals(),
                    [&](const v1::Referral& r) {
                      return IsSensitive(r.specialty()) || any(r.reasons());
