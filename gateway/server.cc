@@ -102,31 +102,17 @@ absl::Status CaregateServer::Build(const CaregateConfig& config, const Options& 
   if (options.demo) {
     absl::Status s = EnsureDemoData(config);
     if (!s.ok()) return s;
-    s = consent::auth::EnsureDemoIssuerKeys(config.consent(), config.data_dir());
-    if (!s.ok()) return s;
   }
 
   auto audit_log = consent::audit::SqlAuditLog::Create(config.audit(), config.data_dir(), clock);
   if (!audit_log.ok()) return audit_log.status();
   audit_log_ = *std::move(audit_log);
 
-  auto ledger = consent::ledger::SqlConsentLedger::Open(config.consent().store(),
-                                                        config.data_dir());
-  if (!ledger.ok()) return ledger.status();
-  ledger_ = *std::move(ledger);
-
-  auto authenticator =
-      consent::auth::JwtAuthenticator::Create(config.consent(), config.data_dir(), clock);
-  if (!authenticator.ok()) return authenticator.status();
-  authenticator_ = *std::move(authenticator);
-
-  auto consent = consent::ConsentModule::Create(config.consent(), ledger_.get(), clock);
+  // The authenticator, the ledger, the policy and the sensitive filter (and,
+  // for a demo configuration, the demo issuer's keys).
+  auto consent = consent::OpenConsent(config.consent(), config.data_dir(), clock);
   if (!consent.ok()) return consent.status();
   consent_ = *std::move(consent);
-
-  auto sensitive = consent::sensitive::SensitiveFilter::Create(config.consent());
-  if (!sensitive.ok()) return sensitive.status();
-  sensitive_ = *std::move(sensitive);
 
   auto gp = adapters::CreateGpRecordSource(config.adapters().gp(), config, clock);
   if (!gp.ok()) return gp.status();
@@ -142,9 +128,9 @@ absl::Status CaregateServer::Build(const CaregateConfig& config, const Options& 
   service_pool_ = std::make_unique<ThreadPool>(kServiceThreads);
 
   FlowDependencies deps;
-  deps.authenticator = authenticator_.get();
-  deps.consent = consent_.get();
-  deps.sensitive = sensitive_.get();
+  deps.authenticator = consent_.authenticator.get();
+  deps.consent = consent_.policy.get();
+  deps.sensitive = consent_.sensitive.get();
   deps.audit = audit_log_.get();
   deps.gp = gp_.get();
   deps.social_care = social_care_.get();
@@ -157,9 +143,11 @@ absl::Status CaregateServer::Build(const CaregateConfig& config, const Options& 
   record_service_ =
       std::make_unique<RecordServiceImpl>(flow_.get(), request_pool_.get(), metrics_.get());
   consent_service_ = std::make_unique<ConsentServiceImpl>(
-      ledger_.get(), authenticator_.get(), audit_log_.get(), clock, service_pool_.get(),
+      consent_.ledger.get(), consent_.authenticator.get(), audit_log_.get(), clock,
+      service_pool_.get(),
       deps.max_deadline);
-  audit_service_ = std::make_unique<AuditServiceImpl>(audit_log_.get(), authenticator_.get());
+  audit_service_ = std::make_unique<AuditServiceImpl>(audit_log_.get(),
+                                                      consent_.authenticator.get());
   return absl::OkStatus();
 }
 

@@ -9,10 +9,7 @@
 #include "adapters/gp_record_source.h"
 #include "adapters/social_care_source.h"
 #include "consent/audit/sql_audit_log.h"
-#include "consent/auth/jwt_authenticator.h"
-#include "consent/ledger/sql_consent_ledger.h"
-#include "consent/policy/consent_module.h"
-#include "consent/sensitive/sensitive_filter.h"
+#include "consent/consent.h"
 #include "gateway/audit_service.h"
 #include "gateway/config/config.h"
 #include "gateway/consent_service.h"
@@ -63,10 +60,7 @@ class CaregateServer {
   // what it uses.
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<consent::audit::SqlAuditLog> audit_log_;
-  std::unique_ptr<consent::ledger::SqlConsentLedger> ledger_;
-  std::unique_ptr<consent::auth::JwtAuthenticator> authenticator_;
-  std::unique_ptr<consent::ConsentModule> consent_;
-  std::unique_ptr<consent::sensitive::SensitiveFilter> sensitive_;
+  consent::ConsentParts consent_;
   std::unique_ptr<adapters::GpRecordSource> gp_;
   std::unique_ptr<adapters::SocialCareSource> social_care_;
   std::unique_ptr<ThreadPool> source_pool_;
