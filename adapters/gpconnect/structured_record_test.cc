@@ -48,8 +48,8 @@ std::vector<std::string> FixtureFiles() {
 
 // Counts computed from the raw JSON by an independent script.
 std::map<std::string, int> ExpectedCounts(const std::string& file) {
-  auto result = caregate::testing::RunCommand(
-      {"/usr/bin/python3", EXPECTED_COUNTS_SCRIPT, kFixtures + file});
+  auto result =
+      caregate::testing::RunCommand({"/usr/bin/python3", EXPECTED_COUNTS_SCRIPT, kFixtures + file});
   EXPECT_EQ(result.exit_code, 0) << result.output;
   std::map<std::string, int> out;
   for (absl::string_view line : absl::StrSplit(result.output, '\n', absl::SkipEmpty())) {
@@ -79,9 +79,9 @@ std::map<std::string, int> MappedCounts(const v1::GpSummary& s) {
   for (const auto& inv : s.investigations()) n["investigation_results"] += inv.results_size();
   n["encounters"] = s.encounters_size();
   n["referrals"] = s.referrals_size();
-  for (const char* k : {"medications_current", "medications_past", "problems_active",
-                        "problems_inactive", "allergies_active", "allergies_ended",
-                        "investigation_results"})
+  for (const char* k :
+       {"medications_current", "medications_past", "problems_active", "problems_inactive",
+        "allergies_active", "allergies_ended", "investigation_results"})
     n[k] += 0;
   return n;
 }
@@ -110,8 +110,7 @@ TEST(StructuredRecordTest, EveryFixtureMapsWithCountsFromTheRawJson) {
     EXPECT_EQ(MappedCounts(*summary), expected);
     // Every section has a status, in GpSection order.
     ASSERT_EQ(summary->section_statuses_size(), 11);
-    for (int i = 0; i < 11; ++i)
-      EXPECT_EQ(summary->section_statuses(i).section(), i + 1);
+    for (int i = 0; i < 11; ++i) EXPECT_EQ(summary->section_statuses(i).section(), i + 1);
   }
 }
 
@@ -121,15 +120,13 @@ TEST(StructuredRecordTest, LivermoreBloodPressureAndWithheldSignals) {
   // The reference's example: Observation 163020007, 120/90 mm[Hg].
   bool found = false;
   for (const auto& bp : s->blood_pressure_readings()) {
-    if (bp.panel().code() == "163020007" && bp.systolic_mmhg() == 120 &&
-        bp.diastolic_mmhg() == 90)
+    if (bp.panel().code() == "163020007" && bp.systolic_mmhg() == 120 && bp.diastolic_mmhg() == 90)
       found = true;
     EXPECT_FALSE(bp.date().empty());
   }
   EXPECT_TRUE(found);
   // Sitting / standing / lying panels are readings too.
-  EXPECT_EQ(std::count_if(s->blood_pressure_readings().begin(),
-                          s->blood_pressure_readings().end(),
+  EXPECT_EQ(std::count_if(s->blood_pressure_readings().begin(), s->blood_pressure_readings().end(),
                           [](const auto& bp) { return bp.panel().code() == "163035008"; }),
             2);
   const auto& meds = Status(*s, v1::GP_SECTION_MEDICATIONS);
@@ -268,22 +265,23 @@ TEST(StructuredRecordMalformedTest, NoPatientOrTwo) {
           R"({"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Organization","id":"o"}}]})"),
       "no Patient");
   std::string two = kMinimal;
-  two.replace(two.rfind("]}"), 2,
-              R"(,{"resource":{"resourceType":"Patient","id":"p2"}}]})");
+  two.replace(two.rfind("]}"), 2, R"(,{"resource":{"resourceType":"Patient","id":"p2"}}]})");
   ExpectBundleError(ParseStructuredRecord(two), "Bundle.entry[3]: a second Patient");
 }
 
 TEST(StructuredRecordMalformedTest, DuplicateClinicalIds) {
   std::string dup = kMinimal;
-  dup.replace(dup.rfind("]}"), 2,
-              R"(,{"resource":{"resourceType":"MedicationStatement","id":"m1","status":"completed"}}]})");
+  dup.replace(
+      dup.rfind("]}"), 2,
+      R"(,{"resource":{"resourceType":"MedicationStatement","id":"m1","status":"completed"}}]})");
   ExpectBundleError(ParseStructuredRecord(dup),
                     "Bundle.entry[3]: duplicate id for a MedicationStatement (first at "
                     "Bundle.entry[2])");
   // A repeated supporting resource (real bundles do this) is fine.
   std::string org = kMinimal;
-  org.replace(org.rfind("]}"), 2,
-              R"(,{"resource":{"resourceType":"Organization","id":"o"}},{"resource":{"resourceType":"Organization","id":"o"}}]})");
+  org.replace(
+      org.rfind("]}"), 2,
+      R"(,{"resource":{"resourceType":"Organization","id":"o"}},{"resource":{"resourceType":"Organization","id":"o"}}]})");
   EXPECT_TRUE(ParseStructuredRecord(org).ok());
 }
 
@@ -300,13 +298,15 @@ TEST(StructuredRecordMalformedTest, DanglingReferences) {
   ParseOptions strict;
   strict.strict_references = true;
   auto s = ParseStructuredRecord(dangling, strict);
-  ExpectBundleError(s, "Bundle.entry[1] (List 933361000000108).entry[0].item: reference "
-                       "does not resolve");
+  ExpectBundleError(s,
+                    "Bundle.entry[1] (List 933361000000108).entry[0].item: reference "
+                    "does not resolve");
   EXPECT_THAT(std::string(s.status().message()), Not(HasSubstr("zz")));
 }
 
 TEST(StructuredRecordMalformedTest, DeepNesting) {
-  std::string deep = R"({"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Patient","id":"p","x":)";
+  std::string deep =
+      R"({"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Patient","id":"p","x":)";
   for (int i = 0; i < 10000; ++i) deep += "[";
   for (int i = 0; i < 10000; ++i) deep += "]";
   deep += "}}]}";
