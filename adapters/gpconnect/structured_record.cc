@@ -139,7 +139,6 @@ std::optional<double> Number(element e, absl::string_view key) {
 std::string S(absl::string_view v) { return std::string(v); }
 std::string S(std::string_view v) { return std::string(v); }
 std::string S(std::string&& v) { return std::move(v); }
-std::string S(const std::string& v) { return v; }
 
 // Sets a string field only when the value is non-empty: protobuf allocates a
 // std::string even for "" on a field at its default, and most optional FHIR
