@@ -68,8 +68,8 @@ absl::StatusOr<std::unique_ptr<BundleDirSource>> BundleDirSource::Create(
     }
     std::string name(file.data(), file.size());
     if (name[0] == '/' || absl::StrContains(name, "..")) {
-      return ConfigError(absl::StrCat(where, ": value ", i,
-                                      " must be a relative path inside the directory"));
+      return ConfigError(
+          absl::StrCat(where, ": value ", i, " must be a relative path inside the directory"));
     }
     std::string path = absl::StrCat(config.directory(), "/", name);
     struct stat st;
@@ -113,8 +113,8 @@ absl::StatusOr<caregate::v1::GpSummary> BundleDirSource::GetGpSummary(
   options.now = clock_->Now();
   auto summary = gpconnect::ParseStructuredRecord(json, options);
   if (!summary.ok()) {
-    common::LogWarning("gp_bundle_invalid", {{"request_id", request.request_id},
-                                             {"error", summary.status().message()}});
+    common::LogWarning("gp_bundle_invalid",
+                       {{"request_id", request.request_id}, {"error", summary.status().message()}});
     return BundleError(absl::StrCat("GP source: ", summary.status().message()));
   }
   return summary;

@@ -35,13 +35,11 @@ class BundleDirSource : public GpRecordSource {
       const caregate::config::v1::BundleDirConfig& config,
       const common::Clock* clock = common::Clock::Real());
 
-  absl::StatusOr<caregate::v1::GpSummary> GetGpSummary(
-      const SourceRequest& request) override;
+  absl::StatusOr<caregate::v1::GpSummary> GetGpSummary(const SourceRequest& request) override;
 
  private:
   BundleDirSource(caregate::config::v1::BundleDirConfig config,
-                  absl::flat_hash_map<std::string, std::string> files,
-                  const common::Clock* clock)
+                  absl::flat_hash_map<std::string, std::string> files, const common::Clock* clock)
       : config_(std::move(config)), files_(std::move(files)), clock_(clock) {}
 
   const caregate::config::v1::BundleDirConfig config_;

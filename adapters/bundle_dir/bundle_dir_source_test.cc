@@ -18,9 +18,7 @@ using ::testing::Not;
 
 const std::string kFixtures = std::string(CAREGATE_SHARED_DIR) + "/fixtures/gpconnect/";
 
-void Write(const std::string& path, const std::string& text) {
-  std::ofstream(path) << text;
-}
+void Write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
 class BundleDirSourceTest : public ::testing::Test {
  protected:
@@ -28,12 +26,15 @@ class BundleDirSourceTest : public ::testing::Test {
     // The public fixtures are linked, never copied. Chosen valid NHS numbers
     // map to them (the files' own numbers fail the check digit).
     ASSERT_EQ(symlink((kFixtures + "9690937287.structuredRecord.json").c_str(),
-                      (dir_.path() + "/skelly.json").c_str()), 0);
+                      (dir_.path() + "/skelly.json").c_str()),
+              0);
     ASSERT_EQ(symlink((kFixtures + "9465701297_Livermore_full_20210602.json").c_str(),
-                      (dir_.path() + "/livermore.json").c_str()), 0);
+                      (dir_.path() + "/livermore.json").c_str()),
+              0);
     Write(dir_.path() + "/broken.json", R"({"resourceType":"Bundle","entry":[)");
-    Write(dir_.path() + "/index.json",
-          R"({"9690937286":"skelly.json","9465701297":"livermore.json","9434765919":"broken.json"})");
+    Write(
+        dir_.path() + "/index.json",
+        R"({"9690937286":"skelly.json","9465701297":"livermore.json","9434765919":"broken.json"})");
     config_.set_directory(dir_.path());
   }
 

@@ -145,10 +145,10 @@ absl::StatusOr<std::unique_ptr<GpConnectSource>> GpConnectSource::Create(
     return ConfigError(p + ".service_root: must not end with /");
   if (config.from_asid().empty()) return ConfigError(p + ".from_asid: is required");
   if (config.to_asid().empty()) return ConfigError(p + ".to_asid: is required");
-  for (auto [name, path] : {std::pair<const char*, const std::string*>{
-                                "client_cert_file", &config.client_cert_file()},
-                            {"client_key_file", &config.client_key_file()},
-                            {"ca_file", &config.ca_file()}}) {
+  for (auto [name, path] :
+       {std::pair<const char*, const std::string*>{"client_cert_file", &config.client_cert_file()},
+        {"client_key_file", &config.client_key_file()},
+        {"ca_file", &config.ca_file()}}) {
     if (path->empty()) return ConfigError(absl::StrCat(p, ".", name, ": is required"));
     if (access(path->c_str(), R_OK) != 0)
       return ConfigError(absl::StrCat(p, ".", name, ": cannot be read"));
@@ -167,10 +167,10 @@ absl::StatusOr<std::unique_ptr<GpConnectSource>> GpConnectSource::Create(
 
 absl::StatusOr<v1::GpSummary> GpConnectSource::GetGpSummary(const SourceRequest& request) {
   const absl::Time start = clock_->Now();
-  const absl::Time deadline =
-      std::min(request.deadline,
-               start + absl::Milliseconds(google::protobuf::util::TimeUtil::DurationToMilliseconds(
-                           config_.timeout())));
+  const absl::Time deadline = std::min(
+      request.deadline,
+      start + absl::Milliseconds(
+                  google::protobuf::util::TimeUtil::DurationToMilliseconds(config_.timeout())));
   if (deadline <= start) return absl::DeadlineExceededError("GP source: deadline passed");
   const absl::CivilDay today = absl::ToCivilDay(start, absl::UTCTimeZone());
   auto [first, second] = SummaryQueries(request.nhs_number, today, config_.history_days(),
@@ -263,9 +263,8 @@ absl::StatusOr<v1::GpSummary> GpConnectSource::GetGpSummary(const SourceRequest&
       call->done = true;
       if (call->result == CURLE_OK && Retryable(call->http_status) && !call->retried &&
           clock_->Now() + absl::Milliseconds(50) < deadline) {
-        common::LogInfo("gpconnect_retry",
-                        {{"request_id", request.request_id},
-                         {"http_status", absl::StrCat(call->http_status)}});
+        common::LogInfo("gpconnect_retry", {{"request_id", request.request_id},
+                                            {"http_status", absl::StrCat(call->http_status)}});
         call->retried = true;
         if (prepare(*call)) {
           curl_multi_add_handle(multi.get(), call->easy);
@@ -293,11 +292,11 @@ absl::StatusOr<v1::GpSummary> GpConnectSource::GetGpSummary(const SourceRequest&
                                         config_.max_response_bytes(), ")"));
     }
     if (call.result != CURLE_OK) {
-      common::LogWarning("gpconnect_transport_error",
-                         {{"request_id", request.request_id},
-                          {"curl_error", curl_easy_strerror(call.result)}});
-      return Unavailable(
-          absl::StrCat("GP source: cannot reach the provider (", curl_easy_strerror(call.result), ")"));
+      common::LogWarning(
+          "gpconnect_transport_error",
+          {{"request_id", request.request_id}, {"curl_error", curl_easy_strerror(call.result)}});
+      return Unavailable(absl::StrCat("GP source: cannot reach the provider (",
+                                      curl_easy_strerror(call.result), ")"));
     }
     const long status = call.http_status;
     if (status != 200) {
@@ -312,10 +311,8 @@ absl::StatusOr<v1::GpSummary> GpConnectSource::GetGpSummary(const SourceRequest&
             common::kReasonSourceRefused,
             outcome.code == "NO_PATIENT_CONSENT"
                 ? "GP source refused: the patient has dissented from sharing at the practice"
-                : absl::StrCat("GP source refused the request (", outcome.code.empty()
-                                                                     ? std::string("403")
-                                                                     : outcome.code,
-                               ")"));
+                : absl::StrCat("GP source refused the request (",
+                               outcome.code.empty() ? std::string("403") : outcome.code, ")"));
       }
       if (status == 404) {
         return common::WithReason(absl::NotFoundError("GP source: person not found"),
@@ -325,8 +322,7 @@ absl::StatusOr<v1::GpSummary> GpConnectSource::GetGpSummary(const SourceRequest&
         return Unavailable(absl::StrCat("GP source answered HTTP ", status));
       }
       return absl::InternalError(absl::StrCat("GP source rejected the request (HTTP ", status,
-                                              outcome.code.empty() ? "" : " ", outcome.code,
-                                              ")"));
+                                              outcome.code.empty() ? "" : " ", outcome.code, ")"));
     }
     ParseOptions options;
     options.max_bytes = config_.max_response_bytes();

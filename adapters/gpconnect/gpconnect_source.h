@@ -42,8 +42,7 @@ class GpConnectSource : public GpRecordSource {
       const caregate::config::v1::GpConnectConfig& config,
       const common::Clock* clock = common::Clock::Real());
 
-  absl::StatusOr<caregate::v1::GpSummary> GetGpSummary(
-      const SourceRequest& request) override;
+  absl::StatusOr<caregate::v1::GpSummary> GetGpSummary(const SourceRequest& request) override;
 
  private:
   GpConnectSource(caregate::config::v1::GpConnectConfig config, const common::Clock* clock)

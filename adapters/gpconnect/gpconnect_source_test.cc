@@ -29,25 +29,33 @@ class GpConnectSourceTest : public ::testing::Test {
     dir_ = new caregate::testing::TempDir();
     auto certs = caregate::testing::RunCommand({"/bin/bash", MAKE_CERTS_SCRIPT, dir_->path()});
     ASSERT_EQ(certs.exit_code, 0) << certs.output;
-    std::ofstream(dir_->path() + "/index.json") << R"({
-      "9690937286": ")" << kFixtures << R"(9690937287.structuredRecord.json",
-      "9465701297": ")" << kFixtures << R"(9465701297_Livermore_full_20210602.json",
+    std::ofstream(dir_->path() + "/index.json")
+        << R"({
+      "9690937286": ")"
+        << kFixtures << R"(9690937287.structuredRecord.json",
+      "9465701297": ")"
+        << kFixtures << R"(9465701297_Livermore_full_20210602.json",
       "9690938576": {"bundle": "", "scenario": "dissent"},
       "9690937278": {"bundle": "", "scenario": "access-denied"},
       "9690938533": {"bundle": "", "scenario": "not-found"},
-      "9690937294": {"bundle": ")" << kFixtures << R"(pathology_response1.json", "scenario": "slow:1500"},
-      "9465701262": {"bundle": ")" << kFixtures << R"(pathology_response1.json", "scenario": "slow:200"},
-      "9690938096": {"bundle": ")" << kFixtures << R"(gpc-access-structured.json", "scenario": "truncated"},
+      "9690937294": {"bundle": ")"
+        << kFixtures << R"(pathology_response1.json", "scenario": "slow:1500"},
+      "9465701262": {"bundle": ")"
+        << kFixtures << R"(pathology_response1.json", "scenario": "slow:200"},
+      "9690938096": {"bundle": ")"
+        << kFixtures << R"(gpc-access-structured.json", "scenario": "truncated"},
       "9690938118": {"bundle": "", "scenario": "malformed"},
       "9690938126": {"bundle": "", "scenario": "500"},
       "9690938681": {"bundle": "", "scenario": "503"},
-      "9690938142": {"bundle": ")" << kFixtures << R"(gpc-access-structured.json", "scenario": "503-once"},
-      "9434765919": {"bundle": ")" << kFixtures << R"(pathology_response1.json", "scenario": "wrong-id"}
+      "9690938142": {"bundle": ")"
+        << kFixtures << R"(gpc-access-structured.json", "scenario": "503-once"},
+      "9434765919": {"bundle": ")"
+        << kFixtures << R"(pathology_response1.json", "scenario": "wrong-id"}
     })";
     auto provider = caregate::testing::ChildProcess::Start(
-        {"/usr/bin/python3", PROVIDER_SCRIPT, "--port", "0", "--cert", Cert("server.pem"),
-         "--key", Cert("server.key"), "--ca", Cert("ca.pem"), "--index",
-         dir_->path() + "/index.json", "--asid", "200000000359"},
+        {"/usr/bin/python3", PROVIDER_SCRIPT, "--port", "0", "--cert", Cert("server.pem"), "--key",
+         Cert("server.key"), "--ca", Cert("ca.pem"), "--index", dir_->path() + "/index.json",
+         "--asid", "200000000359"},
         dir_->path() + "/provider.stderr");
     ASSERT_TRUE(provider.ok()) << provider.status();
     provider_ = provider->release();
@@ -68,7 +76,8 @@ class GpConnectSourceTest : public ::testing::Test {
 
   caregate::config::v1::GpConnectConfig Config() {
     caregate::config::v1::GpConnectConfig c;
-    c.set_service_root(absl::StrCat("https://127.0.0.1:", port_, "/B82617/STU3/1/gpconnect/structured"));
+    c.set_service_root(
+        absl::StrCat("https://127.0.0.1:", port_, "/B82617/STU3/1/gpconnect/structured"));
     c.set_from_asid("918999198738");
     c.set_to_asid("200000000359");
     c.set_client_cert_file(Cert("client.pem"));
@@ -126,8 +135,9 @@ void ExpectError(const absl::StatusOr<v1::GpSummary>& s, absl::StatusCode code,
 TEST_F(GpConnectSourceTest, TwoCallsOverMutualTlsGiveTheMergedSummary) {
   auto s = Get("9690937286");
   ASSERT_TRUE(s.ok()) << s.status();
-  // The provider accepted both calls: headers, JWT and parameter rules held.
-  EXPECT_THAT(Served(2), ::testing::Each(HasSubstr("served 200 ok")));
+  // The provider accepted both calls (headers, JWT and parameter rules held)
+  // and sent them gzip-compressed.
+  EXPECT_THAT(Served(2), ::testing::Each(HasSubstr("served 200 ok gzip")));
   EXPECT_EQ(s->demographics().family_name(), "SKELLY");
   EXPECT_EQ(s->medications_size(), 10);
   EXPECT_EQ(s->problems_size(), 10);
@@ -226,8 +236,8 @@ TEST_F(GpConnectSourceTest, WrongClientCertificateIsRefused) {
   config.set_ca_file(Cert("rogue-ca.pem"));
   auto untrusting = GpConnectSource::Create(config);
   ASSERT_TRUE(untrusting.ok());
-  ExpectError((*untrusting)->GetGpSummary(Request("9690937286")),
-              absl::StatusCode::kUnavailable, common::kReasonSourceUnavailable);
+  ExpectError((*untrusting)->GetGpSummary(Request("9690937286")), absl::StatusCode::kUnavailable,
+              common::kReasonSourceUnavailable);
   // The good configuration still works afterwards.
   EXPECT_TRUE(Get("9690937286").ok());
   Served(2);

@@ -56,8 +56,7 @@ absl::Status ValidateQuery(const StructuredRecordQuery& q, absl::CivilDay today)
   if (q.nhs_number.empty()) return ParamError("patientNHSNumber: is required");
   const bool any = q.include_allergies || q.include_medication || q.include_problems ||
                    q.include_consultations || q.include_immunisations ||
-                   q.include_uncategorised_data || q.include_investigations ||
-                   q.include_referrals;
+                   q.include_uncategorised_data || q.include_investigations || q.include_referrals;
   if (!any) return ParamError("Parameters: no clinical area requested");
   for (auto [name, date] : std::vector<std::pair<absl::string_view, const std::string*>>{
            {"medicationSearchFromDate", &q.medication_search_from_date},
@@ -80,16 +79,15 @@ absl::Status ValidateQuery(const StructuredRecordQuery& q, absl::CivilDay today)
         "consultationSearchPeriod");
   }
   // The combinations that are not permitted.
-  for (auto [on, area] : {std::pair<bool, absl::string_view>{q.include_consultations,
-                                                             "includeConsultations"},
-                          {q.include_problems, "includeProblems"}}) {
+  for (auto [on, area] :
+       {std::pair<bool, absl::string_view>{q.include_consultations, "includeConsultations"},
+        {q.include_problems, "includeProblems"}}) {
     if (!on) continue;
     if (!q.medication_search_from_date.empty()) {
       return ParamError(absl::StrCat(area, ": not permitted with medicationSearchFromDate"));
     }
     if (!q.uncategorised_period_start.empty()) {
-      return ParamError(
-          absl::StrCat(area, ": not permitted with uncategorisedDataSearchPeriod"));
+      return ParamError(absl::StrCat(area, ": not permitted with uncategorisedDataSearchPeriod"));
     }
     if (!q.referral_period_start.empty()) {
       return ParamError(absl::StrCat(area, ": not permitted with referralSearchPeriod"));
@@ -103,10 +101,10 @@ absl::Status ValidateQuery(const StructuredRecordQuery& q, absl::CivilDay today)
 
 std::string ParametersJson(const StructuredRecordQuery& q) {
   std::vector<std::string> params;
-  params.push_back(absl::StrCat(
-      "{\"name\":\"patientNHSNumber\",\"valueIdentifier\":{\"system\":"
-      "\"https://fhir.nhs.uk/Id/nhs-number\",\"value\":",
-      Q(q.nhs_number), "}}"));
+  params.push_back(
+      absl::StrCat("{\"name\":\"patientNHSNumber\",\"valueIdentifier\":{\"system\":"
+                   "\"https://fhir.nhs.uk/Id/nhs-number\",\"value\":",
+                   Q(q.nhs_number), "}}"));
   if (q.include_allergies) {
     params.push_back(Param("includeAllergies",
                            {PartBool("includeResolvedAllergies", q.include_resolved_allergies)}));
@@ -122,8 +120,8 @@ std::string ParametersJson(const StructuredRecordQuery& q) {
   if (q.include_problems) {
     std::vector<std::string> parts;
     if (!q.problems_filter_status.empty()) {
-      parts.push_back(absl::StrCat("{\"name\":\"filterStatus\",\"valueCode\":",
-                                   Q(q.problems_filter_status), "}"));
+      parts.push_back(absl::StrCat(
+          "{\"name\":\"filterStatus\",\"valueCode\":", Q(q.problems_filter_status), "}"));
     }
     params.push_back(Param("includeProblems", parts));
   }
@@ -160,9 +158,10 @@ std::string ParametersJson(const StructuredRecordQuery& q) {
                       absl::StrJoin(params, ","), "]}");
 }
 
-std::pair<StructuredRecordQuery, StructuredRecordQuery> SummaryQueries(
-    absl::string_view nhs_number, absl::CivilDay today, int history_days,
-    int recent_consultations) {
+std::pair<StructuredRecordQuery, StructuredRecordQuery> SummaryQueries(absl::string_view nhs_number,
+                                                                       absl::CivilDay today,
+                                                                       int history_days,
+                                                                       int recent_consultations) {
   const std::string from = absl::FormatCivilTime(today - history_days);
   StructuredRecordQuery first;
   first.nhs_number = std::string(nhs_number);
@@ -210,9 +209,9 @@ std::string NewUuid() {
   }
   b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
   b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
-  return absl::StrFormat(
-      "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-      b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+  return absl::StrFormat("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+                         b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
+                         b[12], b[13], b[14], b[15]);
 }
 
 std::string BuildJwt(const JwtClaims& c) {
@@ -224,17 +223,16 @@ std::string BuildJwt(const JwtClaims& c) {
   std::vector<std::string> given;
   for (size_t i = 0; i + 1 < words.size(); ++i) given.push_back(Q(words[i]));
   const std::string ods = r.organisation.empty() ? c.organisation_ods : r.organisation;
-  const std::string device =
-      absl::StrCat("{\"resourceType\":\"Device\",\"identifier\":[{\"system\":"
-                   "\"https://caregate.nhs.uk/Id/device\",\"value\":",
-                   Q(c.device_id.empty() ? "caregate" : c.device_id),
-                   "}],\"model\":\"caregate\",\"version\":",
-                   Q(c.device_version.empty() ? "0.1.0" : c.device_version), "}");
-  const std::string organisation = absl::StrCat(
-      "{\"resourceType\":\"Organization\",\"name\":", Q(ods),
-      ",\"identifier\":[{\"system\":\"https://fhir.nhs.uk/Id/ods-organization-code\","
-      "\"value\":",
-      Q(ods), "}]}");
+  const std::string device = absl::StrCat(
+      "{\"resourceType\":\"Device\",\"identifier\":[{\"system\":"
+      "\"https://caregate.nhs.uk/Id/device\",\"value\":",
+      Q(c.device_id.empty() ? "caregate" : c.device_id), "}],\"model\":\"caregate\",\"version\":",
+      Q(c.device_version.empty() ? "0.1.0" : c.device_version), "}");
+  const std::string organisation =
+      absl::StrCat("{\"resourceType\":\"Organization\",\"name\":", Q(ods),
+                   ",\"identifier\":[{\"system\":\"https://fhir.nhs.uk/Id/ods-organization-code\","
+                   "\"value\":",
+                   Q(ods), "}]}");
   const std::string practitioner = absl::StrCat(
       "{\"resourceType\":\"Practitioner\",\"id\":", Q(r.user_id),
       ",\"name\":[{\"family\":", Q(family), ",\"given\":[", absl::StrJoin(given, ","),
@@ -242,13 +240,13 @@ std::string BuildJwt(const JwtClaims& c) {
       "\"UNK\"},{\"system\":\"https://fhir.nhs.uk/Id/sds-role-profile-id\",\"value\":\"UNK\"},"
       "{\"system\":\"https://caregate.nhs.uk/Id/user-id\",\"value\":",
       Q(r.user_id), "}]}");
-  const std::string payload = absl::StrCat(
-      "{\"iss\":", Q(c.issuer), ",\"sub\":", Q(r.user_id), ",\"aud\":", Q(c.audience),
-      ",\"exp\":", iat + 300, ",\"iat\":", iat,
-      ",\"reason_for_request\":\"directcare\",\"requested_scope\":\"patient/*.read\","
-      "\"requesting_device\":",
-      device, ",\"requesting_organization\":", organisation,
-      ",\"requesting_practitioner\":", practitioner, "}");
+  const std::string payload =
+      absl::StrCat("{\"iss\":", Q(c.issuer), ",\"sub\":", Q(r.user_id), ",\"aud\":", Q(c.audience),
+                   ",\"exp\":", iat + 300, ",\"iat\":", iat,
+                   ",\"reason_for_request\":\"directcare\",\"requested_scope\":\"patient/*.read\","
+                   "\"requesting_device\":",
+                   device, ",\"requesting_organization\":", organisation,
+                   ",\"requesting_practitioner\":", practitioner, "}");
   return absl::StrCat(Base64UrlEncode("{\"alg\":\"none\",\"typ\":\"JWT\"}"), ".",
                       Base64UrlEncode(payload), ".");
 }

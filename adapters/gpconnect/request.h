@@ -61,17 +61,18 @@ std::string ParametersJson(const StructuredRecordQuery& query);
 //           pressure), investigations and referrals over the same period;
 //   second: all problems (active and inactive) and the most recent
 //           `recent_consultations` consultations.
-std::pair<StructuredRecordQuery, StructuredRecordQuery> SummaryQueries(
-    absl::string_view nhs_number, absl::CivilDay today, int history_days,
-    int recent_consultations);
+std::pair<StructuredRecordQuery, StructuredRecordQuery> SummaryQueries(absl::string_view nhs_number,
+                                                                       absl::CivilDay today,
+                                                                       int history_days,
+                                                                       int recent_consultations);
 
 // The claims of the GP Connect JWT (integration_cross_organisation_audit_and_
 // provenance).
 struct JwtClaims {
-  std::string issuer;         // iss: the consumer system's endpoint URL
-  std::string audience;       // aud: the provider's service root
-  absl::Time issued_at;       // iat; exp is iat + 300 s, exactly
-  Requester requester;        // sub, requesting_practitioner, organisation
+  std::string issuer;            // iss: the consumer system's endpoint URL
+  std::string audience;          // aud: the provider's service root
+  absl::Time issued_at;          // iat; exp is iat + 300 s, exactly
+  Requester requester;           // sub, requesting_practitioner, organisation
   std::string organisation_ods;  // fallback when requester.organisation is empty
   std::string device_id;
   std::string device_version;

@@ -21,9 +21,9 @@ std::string Base64UrlDecode(std::string s) {
   }
   while (s.size() % 4 != 0) s += '=';
   std::string out(s.size(), '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(s.data()),
-                          static_cast<int>(s.size()));
+  int n =
+      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
   out.resize(n);
   while (!out.empty() && out.back() == '\0') out.pop_back();
   return out;

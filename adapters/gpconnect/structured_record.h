@@ -46,9 +46,15 @@ struct ParseReport {
 // max_bytes, not a Bundle, no Patient or more than one, a clinical resource
 // without an id or with a duplicate Type/id, and (strict mode) dangling List
 // references. Thread-safe (no shared state).
-absl::StatusOr<caregate::v1::GpSummary> ParseStructuredRecord(
-    absl::string_view json, const ParseOptions& options = {},
-    ParseReport* report = nullptr);
+absl::StatusOr<caregate::v1::GpSummary> ParseStructuredRecord(absl::string_view json,
+                                                              const ParseOptions& options = {},
+                                                              ParseReport* report = nullptr);
+
+// The same, mapping into `out` (cleared first, and cleared again on error so
+// nothing partial is kept). A caller that reuses `out` saves most heap
+// allocations: protobuf's Clear() keeps sub-messages and string buffers.
+absl::Status ParseStructuredRecordInto(absl::string_view json, const ParseOptions& options,
+                                       caregate::v1::GpSummary* out, ParseReport* report = nullptr);
 
 // Merges two summaries from the two GP Connect calls: `problems_call` supplies
 // problems, diagnoses and encounters (and their section statuses); everything

@@ -48,8 +48,8 @@ std::vector<std::string> FixtureFiles() {
 
 // Counts computed from the raw JSON by an independent script.
 std::map<std::string, int> ExpectedCounts(const std::string& file) {
-  auto result = caregate::testing::RunCommand(
-      {"/usr/bin/python3", EXPECTED_COUNTS_SCRIPT, kFixtures + file});
+  auto result =
+      caregate::testing::RunCommand({"/usr/bin/python3", EXPECTED_COUNTS_SCRIPT, kFixtures + file});
   EXPECT_EQ(result.exit_code, 0) << result.output;
   std::map<std::string, int> out;
   for (absl::string_view line : absl::StrSplit(result.output, '\n', absl::SkipEmpty())) {
@@ -79,9 +79,9 @@ std::map<std::string, int> MappedCounts(const v1::GpSummary& s) {
   for (const auto& inv : s.investigations()) n["investigation_results"] += inv.results_size();
   n["encounters"] = s.encounters_size();
   n["referrals"] = s.referrals_size();
-  for (const char* k : {"medications_current", "medications_past", "problems_active",
-                        "problems_inactive", "allergies_active", "allergies_ended",
-                        "investigation_results"})
+  for (const char* k :
+       {"medications_current", "medications_past", "problems_active", "problems_inactive",
+        "allergies_active", "allergies_ended", "investigation_results"})
     n[k] += 0;
   return n;
 }
@@ -110,8 +110,7 @@ TEST(StructuredRecordTest, EveryFixtureMapsWithCountsFromTheRawJson) {
     EXPECT_EQ(MappedCounts(*summary), expected);
     // Every section has a status, in GpSection order.
     ASSERT_EQ(summary->section_statuses_size(), 11);
-    for (int i = 0; i < 11; ++i)
-      EXPECT_EQ(summary->section_statuses(i).section(), i + 1);
+    for (int i = 0; i < 11; ++i) EXPECT_EQ(summary->section_statuses(i).section(), i + 1);
   }
 }
 
@@ -121,15 +120,13 @@ TEST(StructuredRecordTest, LivermoreBloodPressureAndWithheldSignals) {
   // The reference's example: Observation 163020007, 120/90 mm[Hg].
   bool found = false;
   for (const auto& bp : s->blood_pressure_readings()) {
-    if (bp.panel().code() == "163020007" && bp.systolic_mmhg() == 120 &&
-        bp.diastolic_mmhg() == 90)
+    if (bp.panel().code() == "163020007" && bp.systolic_mmhg() == 120 && bp.diastolic_mmhg() == 90)
       found = true;
     EXPECT_FALSE(bp.date().empty());
   }
   EXPECT_TRUE(found);
   // Sitting / standing / lying panels are readings too.
-  EXPECT_EQ(std::count_if(s->blood_pressure_readings().begin(),
-                          s->blood_pressure_readings().end(),
+  EXPECT_EQ(std::count_if(s->blood_pressure_readings().begin(), s->blood_pressure_readings().end(),
                           [](const auto& bp) { return bp.panel().code() == "163035008"; }),
             2);
   const auto& meds = Status(*s, v1::GP_SECTION_MEDICATIONS);
@@ -268,22 +265,23 @@ TEST(StructuredRecordMalformedTest, NoPatientOrTwo) {
           R"({"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Organization","id":"o"}}]})"),
       "no Patient");
   std::string two = kMinimal;
-  two.replace(two.rfind("]}"), 2,
-              R"(,{"resource":{"resourceType":"Patient","id":"p2"}}]})");
+  two.replace(two.rfind("]}"), 2, R"(,{"resource":{"resourceType":"Patient","id":"p2"}}]})");
   ExpectBundleError(ParseStructuredRecord(two), "Bundle.entry[3]: a second Patient");
 }
 
 TEST(StructuredRecordMalformedTest, DuplicateClinicalIds) {
   std::string dup = kMinimal;
-  dup.replace(dup.rfind("]}"), 2,
-              R"(,{"resource":{"resourceType":"MedicationStatement","id":"m1","status":"completed"}}]})");
+  dup.replace(
+      dup.rfind("]}"), 2,
+      R"(,{"resource":{"resourceType":"MedicationStatement","id":"m1","status":"completed"}}]})");
   ExpectBundleError(ParseStructuredRecord(dup),
                     "Bundle.entry[3]: duplicate id for a MedicationStatement (first at "
                     "Bundle.entry[2])");
   // A repeated supporting resource (real bundles do this) is fine.
   std::string org = kMinimal;
-  org.replace(org.rfind("]}"), 2,
-              R"(,{"resource":{"resourceType":"Organization","id":"o"}},{"resource":{"resourceType":"Organization","id":"o"}}]})");
+  org.replace(
+      org.rfind("]}"), 2,
+      R"(,{"resource":{"resourceType":"Organization","id":"o"}},{"resource":{"resourceType":"Organization","id":"o"}}]})");
   EXPECT_TRUE(ParseStructuredRecord(org).ok());
 }
 
@@ -300,13 +298,15 @@ TEST(StructuredRecordMalformedTest, DanglingReferences) {
   ParseOptions strict;
   strict.strict_references = true;
   auto s = ParseStructuredRecord(dangling, strict);
-  ExpectBundleError(s, "Bundle.entry[1] (List 933361000000108).entry[0].item: reference "
-                       "does not resolve");
+  ExpectBundleError(s,
+                    "Bundle.entry[1] (List 933361000000108).entry[0].item: reference "
+                    "does not resolve");
   EXPECT_THAT(std::string(s.status().message()), Not(HasSubstr("zz")));
 }
 
 TEST(StructuredRecordMalformedTest, DeepNesting) {
-  std::string deep = R"({"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Patient","id":"p","x":)";
+  std::string deep =
+      R"({"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Patient","id":"p","x":)";
   for (int i = 0; i < 10000; ++i) deep += "[";
   for (int i = 0; i < 10000; ++i) deep += "]";
   deep += "}}]}";
@@ -340,6 +340,115 @@ TEST(StructuredRecordTest, MergeTakesProblemsAndEncountersFromTheSecondCall) {
   EXPECT_EQ(merged.encounters_size(), problems_call->encounters_size());
   EXPECT_EQ(merged.medications_size(), main_call->medications_size());
   EXPECT_EQ(merged.allergies_size(), main_call->allergies_size());
+}
+
+}  // namespace
+}  // namespace caregate::adapters::gpconnect
+
+namespace caregate::adapters::gpconnect {
+namespace {
+
+// A synthetic bundle exercising the documented rules the public fixtures do
+// not reach: a BP reading with a missing component, a has-member BP reading,
+// an admission, problems whose actual problem is or is not a finding, a
+// data-awaiting-filing list, a not-given immunisation, a high-criticality
+// allergy.
+constexpr char kRules[] = R"({"resourceType":"Bundle","id":"r","entry":[
+ {"resource":{"resourceType":"Patient","id":"p","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9434765919"}],"birthDate":"2000-06-15"}},
+ {"resource":{"resourceType":"Observation","id":"bp1","code":{"coding":[{"system":"http://snomed.info/sct","code":"163035008","display":"Sitting blood pressure"}]},"effectiveDateTime":"2021-01-02",
+   "component":[{"code":{"coding":[{"system":"http://snomed.info/sct","code":"407554009"}]},"valueQuantity":{"value":131,"unit":"mm[Hg]"}},
+                {"code":{"coding":[{"system":"http://snomed.info/sct","code":"407555005"}]},"dataAbsentReason":{"text":"Patient refused"}}]}},
+ {"resource":{"resourceType":"Observation","id":"bp2","code":{"coding":[{"system":"http://snomed.info/sct","code":"163020007"}]},"effectiveDateTime":"2021-02-03",
+   "related":[{"type":"has-member","target":{"reference":"Observation/sys"}},{"type":"has-member","target":{"reference":"Observation/dia"}}]}},
+ {"resource":{"resourceType":"Observation","id":"sys","code":{"coding":[{"system":"http://snomed.info/sct","code":"72313002"}]},"valueQuantity":{"value":140,"unit":"mm[Hg]"}}},
+ {"resource":{"resourceType":"Observation","id":"dia","code":{"coding":[{"system":"http://snomed.info/sct","code":"1091811000000102"}]},"valueQuantity":{"value":85,"unit":"mm[Hg]"}}},
+ {"resource":{"resourceType":"Encounter","id":"e1","class":{"system":"http://hl7.org/fhir/v3/ActCode","code":"IMP"},"type":[{"text":"Ward stay"}]}},
+ {"resource":{"resourceType":"Encounter","id":"e2","type":[{"coding":[{"system":"http://snomed.info/sct","code":"183452005"}]}]}},
+ {"resource":{"resourceType":"Encounter","id":"e3","type":[{"text":"Hospital admission"}]}},
+ {"resource":{"resourceType":"AllergyIntolerance","id":"a1","clinicalStatus":"active","criticality":"high","code":{"coding":[{"system":"http://snomed.info/sct","code":"91936005"}]}}},
+ {"resource":{"resourceType":"AllergyIntolerance","id":"a2","clinicalStatus":"active","reaction":[{"severity":"mild"}],"code":{"coding":[{"system":"http://snomed.info/sct","code":"294505008"}]}}},
+ {"resource":{"resourceType":"Condition","id":"c1","clinicalStatus":"active","code":{"coding":[{"system":"http://snomed.info/sct","code":"44054006"}]},
+   "extension":[{"url":"https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-ActualProblem-1","valueReference":{"reference":"Observation/sys"}}]}},
+ {"resource":{"resourceType":"Condition","id":"c2","clinicalStatus":"inactive","code":{"coding":[{"system":"http://snomed.info/sct","code":"91936005"}]},
+   "extension":[{"url":"https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-ActualProblem-1","valueReference":{"reference":"AllergyIntolerance/a1"}}]}},
+ {"resource":{"resourceType":"Condition","id":"c3","clinicalStatus":"active","code":{"coding":[{"system":"http://snomed.info/sct","code":"38341003"}]}}},
+ {"resource":{"resourceType":"Immunization","id":"i1","notGiven":true,"vaccineCode":{"coding":[{"system":"http://snomed.info/sct","code":"1"}]}}},
+ {"resource":{"resourceType":"Immunization","id":"i2","notGiven":false,"vaccineCode":{"coding":[{"system":"http://snomed.info/sct","code":"2"}]}}},
+ {"resource":{"resourceType":"List","code":{"coding":[{"system":"http://snomed.info/sct","code":"933361000000108"}]},
+   "extension":[{"url":"https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-ListWarningCode-1","valueCode":"data-awaiting-filing"}],
+   "note":[{"text":"There are items in the GP practice workflow that have not been reviewed."}],
+   "emptyReason":{"coding":[{"code":"no-content-recorded"}]}}}
+]})";
+
+const v1::SectionStatus& RuleStatus(const v1::GpSummary& s, v1::GpSection section) {
+  for (const auto& st : s.section_statuses())
+    if (st.section() == section) return st;
+  static const v1::SectionStatus kNone;
+  return kNone;
+}
+
+TEST(StructuredRecordRulesTest, BloodPressureWithAMissingComponentAndHasMembers) {
+  ParseOptions options;
+  options.now = absl::FromUnixSeconds(1700000000);  // 2023-11-14
+  auto s = ParseStructuredRecord(kRules, options);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->demographics().age_years(), 23u);
+  ASSERT_EQ(s->blood_pressure_readings_size(), 2);
+  const auto& sitting = s->blood_pressure_readings(0);
+  EXPECT_EQ(sitting.panel().code(), "163035008");
+  EXPECT_EQ(sitting.systolic_mmhg(), 131);
+  EXPECT_FALSE(sitting.has_diastolic_mmhg());
+  EXPECT_EQ(sitting.missing_component_reason(), "diastolic: Patient refused");
+  const auto& members = s->blood_pressure_readings(1);
+  EXPECT_EQ(members.systolic_mmhg(), 140);
+  EXPECT_EQ(members.diastolic_mmhg(), 85);
+  EXPECT_EQ(members.missing_component_reason(), "");
+}
+
+TEST(StructuredRecordRulesTest, AdmissionsDiagnosesProceduresAndWarnings) {
+  auto s = ParseStructuredRecord(kRules);
+  ASSERT_TRUE(s.ok()) << s.status();
+  // Admissions by class or SNOMED type, never by free text.
+  ASSERT_EQ(s->encounters_size(), 3);
+  EXPECT_EQ(s->encounters(0).kind(), v1::ENCOUNTER_KIND_ADMISSION);
+  EXPECT_EQ(s->encounters(1).kind(), v1::ENCOUNTER_KIND_ADMISSION);
+  EXPECT_EQ(s->encounters(2).kind(), v1::ENCOUNTER_KIND_CONSULTATION);
+  // Diagnoses: actual problem a finding, or none; not an allergy.
+  ASSERT_EQ(s->problems_size(), 3);
+  ASSERT_EQ(s->diagnoses_size(), 2);
+  EXPECT_EQ(s->diagnoses(0).id(), "c1");
+  EXPECT_EQ(s->diagnoses(1).id(), "c3");
+  EXPECT_EQ(s->problems(1).related_codes(0).codings(0).code(), "91936005");
+  // Procedures: the given immunisation only.
+  ASSERT_EQ(s->procedures_size(), 1);
+  EXPECT_EQ(s->procedures(0).id(), "i2");
+  // Warnings: the high-criticality active allergy, not the mild one.
+  ASSERT_EQ(s->warnings_size(), 1);
+  EXPECT_EQ(s->warnings(0).id(), "a1");
+  EXPECT_THAT(RuleStatus(*s, v1::GP_SECTION_WARNINGS).states(),
+              ::testing::Contains(v1::SECTION_STATE_NOT_SUPPORTED));
+}
+
+TEST(StructuredRecordRulesTest, AwaitingFilingAndNothingRecordedAndMissingLists) {
+  auto s = ParseStructuredRecord(kRules);
+  ASSERT_TRUE(s.ok()) << s.status();
+  const auto& meds = RuleStatus(*s, v1::GP_SECTION_MEDICATIONS);
+  EXPECT_THAT(meds.states(), ::testing::UnorderedElementsAre(v1::SECTION_STATE_DATA_AWAITING_FILING,
+                                                             v1::SECTION_STATE_NOTHING_RECORDED));
+  EXPECT_THAT(meds.notes(), ::testing::Contains(HasSubstr("not been reviewed")));
+  // No Problems List was sent at all.
+  EXPECT_THAT(RuleStatus(*s, v1::GP_SECTION_PROBLEMS).states(),
+              ::testing::ElementsAre(v1::SECTION_STATE_NOT_SUPPORTED));
+  EXPECT_THAT(RuleStatus(*s, v1::GP_SECTION_DEMOGRAPHICS).states(),
+              ::testing::ElementsAre(v1::SECTION_STATE_COMPLETE));
+}
+
+TEST(StructuredRecordRulesTest, ParseIntoClearsOnError) {
+  v1::GpSummary summary;
+  ASSERT_TRUE(ParseStructuredRecordInto(kRules, {}, &summary).ok());
+  EXPECT_GT(summary.encounters_size(), 0);
+  EXPECT_FALSE(ParseStructuredRecordInto("{", {}, &summary).ok());
+  EXPECT_EQ(summary.ByteSizeLong(), 0u);
 }
 
 }  // namespace

@@ -30,7 +30,7 @@ usage:
   --port 0 picks a free port; the server prints
       "gpconnect provider listening on 127.0.0.1:PORT"
   on stdout once it accepts connections, and one line per request:
-      "served STATUS SCENARIO"   (never an NHS number)
+      "served STATUS SCENARIO [gzip]"   (never an NHS number)
   --index FILE: a JSON object mapping NHS numbers to either a bundle file
   name (relative to the index file's directory, or absolute) or an object
   {"bundle": FILE, "scenario": NAME}. Scenarios:
@@ -255,7 +255,7 @@ class Handler(BaseHTTPRequestHandler):
         except OSError:
             pass  # the client gave up (e.g. its deadline passed)
         finally:
-            print("served %d %s" % (status, scenario), flush=True)
+            print("served %d %s%s" % (status, scenario, " gzip" if gz else ""), flush=True)
 
     def do_GET(self):
         self.send(405, outcome("not-supported", "BAD_REQUEST", "use POST"), "method")

@@ -54,10 +54,10 @@ class ProviderTest : public ::testing::Test {
     ASSERT_EQ(certs.exit_code, 0) << certs.output;
     std::ofstream(dir_->path() + "/index.json")
         << R"({"9690937286": ")" << kFixtures << R"(pathology_response1.json"})";
-    auto p = ChildProcess::Start({"/usr/bin/python3", PROVIDER_SCRIPT, "--port", "0", "--cert",
-                                  Path("server.pem"), "--key", Path("server.key"), "--ca",
-                                  Path("ca.pem"), "--index", Path("index.json")},
-                                 Path("provider.stderr"));
+    auto p = ChildProcess::Start(
+        {"/usr/bin/python3", PROVIDER_SCRIPT, "--port", "0", "--cert", Path("server.pem"), "--key",
+         Path("server.key"), "--ca", Path("ca.pem"), "--index", Path("index.json")},
+        Path("provider.stderr"));
     ASSERT_TRUE(p.ok()) << p.status();
     provider_ = p->release();
     auto line = provider_->WaitForLine("listening on", absl::Seconds(20));
@@ -97,8 +97,8 @@ class ProviderTest : public ::testing::Test {
     curl_slist* list = nullptr;
     for (const auto& [k, v] : headers) list = curl_slist_append(list, (k + ": " + v).c_str());
     list = curl_slist_append(list, "Expect:");
-    std::string url =
-        absl::StrCat("https://127.0.0.1:", port_, "/B82617/STU3/1/Patient/$gpc.getstructuredrecord");
+    std::string url = absl::StrCat("https://127.0.0.1:", port_,
+                                   "/B82617/STU3/1/Patient/$gpc.getstructuredrecord");
     curl_easy_setopt(e, CURLOPT_URL, url.c_str());
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, body.c_str());
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, list);
@@ -192,18 +192,20 @@ TEST_F(ProviderTest, ParameterRulesAreChecked) {
   auto headers = GoodHeaders(NewUuid());
   Response forbidden = Post(
       headers,
-      Params(R"(,{"name":"includeProblems"},{"name":"includeMedication","part":[{"name":"medicationSearchFromDate","valueDate":"2020-01-01"}]})"));
+      Params(
+          R"(,{"name":"includeProblems"},{"name":"includeMedication","part":[{"name":"medicationSearchFromDate","valueDate":"2020-01-01"}]})"));
   EXPECT_EQ(forbidden.status, 422);
   EXPECT_THAT(forbidden.body, HasSubstr("INVALID_PARAMETER"));
   Response no_resolved = Post(headers, Params(R"(,{"name":"includeAllergies"})"));
   EXPECT_EQ(no_resolved.status, 422);
-  Response bad_nhs = Post(headers, absl::StrReplaceAll(Params(kAllergies),
-                                                       {{"9690937286", "9690937287"}}));
+  Response bad_nhs =
+      Post(headers, absl::StrReplaceAll(Params(kAllergies), {{"9690937286", "9690937287"}}));
   EXPECT_EQ(bad_nhs.status, 400);
   EXPECT_THAT(bad_nhs.body, HasSubstr("INVALID_NHS_NUMBER"));
   Response both = Post(
       headers,
-      Params(R"(,{"name":"includeConsultations","part":[{"name":"includeNumberOfMostRecent","valuePositiveInt":3},{"name":"consultationSearchPeriod","valuePeriod":{"start":"2020-01-01"}}]})"));
+      Params(
+          R"(,{"name":"includeConsultations","part":[{"name":"includeNumberOfMostRecent","valuePositiveInt":3},{"name":"consultationSearchPeriod","valuePeriod":{"start":"2020-01-01"}}]})"));
   EXPECT_EQ(both.status, 422);
   EXPECT_THAT(both.body, HasSubstr("INVALID_RESOURCE"));
 }
@@ -230,7 +232,8 @@ TEST(GpSummaryCliTest, PrintsTheMappedSummaryAsTextAndJson) {
 TEST(GpSummaryCliTest, BrokenBundleIsAClearErrorAndUsageIsChecked) {
   TempDir dir;
   std::ofstream(dir.path() + "/broken.json") << R"({"resourceType":"Bundle","entry":[)";
-  auto broken = RunCommand({CAREGATECTL_BINARY, "gp-summary", "--bundle", dir.path() + "/broken.json"});
+  auto broken =
+      RunCommand({CAREGATECTL_BINARY, "gp-summary", "--bundle", dir.path() + "/broken.json"});
   EXPECT_EQ(broken.exit_code, 1);
   EXPECT_THAT(broken.output, HasSubstr("not valid JSON"));
   EXPECT_THAT(broken.output, HasSubstr("[INVALID_BUNDLE]"));
