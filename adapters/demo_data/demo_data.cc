@@ -237,6 +237,7 @@ struct Person {
   std::string ethnicity, psr, accommodation, employment, funding;
   bool has_carer = false;
   bool deceased = false;
+  absl::CivilDay death_day;
 };
 
 std::string Sex(const Person& p) { return p.gender == "Female" ? "female" : "male"; }
@@ -798,7 +799,9 @@ Row PersonRow(const Person& p, const DemoDataOptions& o) {
 void WritePerson(const Person& p, const DemoDataOptions& o, Rng& rng, Writer& w) {
   using namespace cld_csv;
   const absl::CivilDay today = o.reference_day;
-  const absl::CivilDay first_contact = today - (120 + rng.Below(1500));
+  absl::CivilDay first_contact = today - (120 + rng.Below(1500));
+  // A deceased person's whole history comes before their death.
+  if (p.deceased && first_contact > p.death_day - 250) first_contact = p.death_day - 250;
   const std::string death = p.death;
   auto cap = [&](absl::CivilDay d) {
     std::string s = Day(d);
@@ -1066,7 +1069,10 @@ absl::Status WriteDemoData(const DemoDataOptions& options, const std::string& ou
     p.funding = rng.Pick(kFunding);
     p.has_carer = i % 3 != 0;
     p.deceased = i % 29 == 13;
-    if (p.deceased) p.death = Day(options.reference_day - (10 + rng.Below(60)));
+    if (p.deceased) {
+      p.death_day = options.reference_day - (10 + rng.Below(60));
+      p.death = Day(p.death_day);
+    }
     WritePerson(p, options, rng, w);
     if (options.write_gp_bundles && !p.deceased) {
       // GP Connect answers PATIENT_NOT_FOUND for a deceased patient, so the
