@@ -555,7 +555,7 @@ std::string MakeBundle(const Person& p, const DemoDataOptions& o, Rng& rng) {
   std::vector<std::string> problem_items;
   int n_problems = 1 + rng.Below(3);
   for (int k = 0; k < n_problems; ++k) {
-    const Code& problem = kProblems[(p.index + k * 3) % 6];
+    const Code& problem = kProblems[(p.index + k) % 6];
     std::string id = absl::StrCat("prob-", k + 1);
     resources.push_back(
         Json::Obj()
@@ -601,6 +601,43 @@ std::string MakeBundle(const Person& p, const DemoDataOptions& o, Rng& rng) {
   }
   resources.push_back(MakeList("886921000000105", "Allergies and adverse reactions", list_date,
                                allergy_items, warning(2), transit_date));
+
+  // Immunisations (1102181000000102): the vaccination procedure in the
+  // extension, vaccineCode UNK, as EMIS sends it.
+  std::vector<std::string> immunisation_items;
+  static const Code kVaccinations[] = {{"822851000000102", "Seasonal influenza vaccination"},
+                                       {"12866006", "Pneumococcal vaccination"}};
+  int n_imm = rng.Below(3);
+  for (int k = 0; k < n_imm; ++k) {
+    std::string id = absl::StrCat("imm-", k + 1);
+    resources.push_back(
+        Json::Obj()
+            .Set("resourceType", "Immunization")
+            .Set("id", id)
+            .Set("meta", Meta("CareConnect-GPC-Immunization-1"))
+            .Set("extension",
+                 Json::Arr().Add(
+                     Json::Obj()
+                         .Set("url", "https://fhir.hl7.org.uk/STU3/StructureDefinition/"
+                                     "Extension-CareConnect-VaccinationProcedure-1")
+                         .Set("valueCodeableConcept",
+                              Snomed(kVaccinations[k % 2].code, kVaccinations[k % 2].display))))
+            .Set("status", "completed")
+            .Set("notGiven", Json::Bool(false))
+            .Set("vaccineCode",
+                 Json::Obj()
+                     .Set("coding", Json::Arr().Add(Json::Obj()
+                                                        .Set("system", "http://hl7.org/fhir/v3/NullFlavor")
+                                                        .Set("code", "UNK")))
+                     .Set("text", "Unknown"))
+            .Set("patient", Ref("Patient/1"))
+            .Set("date", Day(today - (30 + 365 * k + rng.Below(60))))
+            .Set("primarySource", Json::Bool(true)));
+    immunisation_items.push_back(absl::StrCat("Immunization/", id));
+  }
+  resources.push_back(MakeList("1102181000000102", "Immunisations", list_date,
+                               immunisation_items,
+                               in_transit ? Warning::kInTransit : Warning::kNone, transit_date));
 
   // Uncategorised data (826501000000100): blood pressure triples.
   std::vector<std::string> bp_items;

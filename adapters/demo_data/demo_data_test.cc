@@ -224,7 +224,7 @@ TEST(DemoDataTest, BundlesFollowTheStructuredRecordShape) {
   }
   for (const char* code : {"933361000000108", "717711000000103", "886921000000105",
                            "826501000000100", "887191000000108", "1149501000000101",
-                           "792931000000107"}) {
+                           "792931000000107", "1102181000000102"}) {
     EXPECT_TRUE(codes_seen.count(code)) << code;
   }
   EXPECT_GT(postcode_differs, 0);
