@@ -749,7 +749,7 @@ absl::StatusOr<ImportStats> ImportCld(const ImportInput& input,
   absl::Status s = database.InTransaction(
       deadline,
       [&](Connection& c) -> absl::Status {
-        if (auto st = council_sql::EnsureCouncilSchema(c, deadline); !st.ok()) return st;
+        if (auto st = council_sql::CreateCouncilSchema(c, deadline); !st.ok()) return st;
         EventsImport events(c, deadline, input.events_name, errors);
         if (auto st = events.Run(*input.events, &stats.event_rows); !st.ok()) return st;
         if (input.contacts != nullptr && !errors.full()) {

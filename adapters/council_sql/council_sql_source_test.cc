@@ -7,6 +7,7 @@
 
 #include "adapters/cld_csv/cld_import.h"
 #include "adapters/cld_csv/cld_layout.h"
+#include "adapters/council_sql/schema.h"
 #include "adapters/council_sql/test_store.h"
 #include "common/status.h"
 #include "gmock/gmock.h"
@@ -253,6 +254,63 @@ TEST_P(CouncilSqlSourceTest, PassedDeadlineIsDeadlineExceeded) {
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().code(), absl::StatusCode::kDeadlineExceeded);
 }
+
+// A council that provides the schema as views over its own tables: opening
+// the store creates nothing over them, and summaries read through the views.
+class CouncilViewsTest : public ::testing::TestWithParam<common::sql::Engine> {};
+
+TEST_P(CouncilViewsTest, ReadsThroughCouncilViews) {
+  caregate::testing::TempDir dir;
+  auto db = testing::OpenStore(GetParam(), dir.path(), /*create_schema=*/false);
+  ASSERT_NE(db, nullptr);
+  {
+    auto lease = db->Acquire(Soon());
+    ASSERT_TRUE(lease.ok());
+    std::string ddl(CouncilSchemaSql());
+    // The council's own tables, named cms_*, and the schema as views.
+    for (size_t at = 0; (at = ddl.find("council_", at)) != std::string::npos;) {
+      ddl.replace(at, 8, "cms_");
+    }
+    ASSERT_TRUE((*lease)->ExecuteScript(ddl, Soon()).ok());
+    for (absl::string_view name : CouncilRelationNames()) {
+      std::string base = absl::StrCat("cms_", name.substr(8));
+      ASSERT_TRUE((*lease)
+                      ->ExecuteScript(absl::StrCat("CREATE VIEW ", name, " AS SELECT * FROM ",
+                                                   base),
+                                      Soon())
+                      .ok());
+    }
+    ASSERT_TRUE((*lease)
+                    ->Execute("INSERT INTO cms_person (la_person_id, la_code, nhs_number,"
+                              " date_of_birth, gender, gp_practice_code) VALUES"
+                              " (?, ?, ?, ?, ?, ?)",
+                              {common::sql::Value::Text("M1"), common::sql::Value::Text("X99LA"),
+                               common::sql::Value::Text("9990000018"),
+                               common::sql::Value::Text("1950-01-01"),
+                               common::sql::Value::Text("Male"),
+                               common::sql::Value::Text("A99002")},
+                              Soon())
+                    .ok());
+  }
+  common::FakeClock clock(Today());
+  caregate::config::v1::CouncilSqlConfig config;
+  auto source = CouncilSqlSource::Create(config, db, &clock);
+  ASSERT_TRUE(source.ok()) << source.status();
+  SourceRequest r;
+  r.nhs_number = "9990000018";
+  r.deadline = Soon();
+  auto s = (*source)->GetSocialCareSummary(r);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->la_person_id(), "M1");
+  EXPECT_EQ(s->demographics().registered_practice_code(), "A99002");
+  EXPECT_EQ(s->responsible_local_authority().ods_code(), "X99LA");
+  EXPECT_EQ(s->care_plan().status(), caregate::v1::CARE_PLAN_STATUS_NO_PLAN_IN_PLACE);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, CouncilViewsTest,
+                         ::testing::Values(common::sql::Engine::kSqlite,
+                                           common::sql::Engine::kPostgres),
+                         testing::EngineName);
 
 INSTANTIATE_TEST_SUITE_P(Engines, CouncilSqlSourceTest,
                          ::testing::Values(common::sql::Engine::kSqlite,
