@@ -317,6 +317,35 @@ INSTANTIATE_TEST_SUITE_P(Engines, CouncilSqlSourceTest,
                                            common::sql::Engine::kPostgres),
                          testing::EngineName);
 
+// The seam's contract: a store that cannot be reached is UNAVAILABLE (and
+// the source recovers when it comes back).
+TEST(CouncilStoreDownTest, UnreachableStoreIsUnavailable) {
+  auto server = caregate::testing::PostgresServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto conninfo = (*server)->CreateDatabase();
+  ASSERT_TRUE(conninfo.ok());
+  caregate::config::v1::CouncilSqlConfig config;
+  config.mutable_store()->mutable_postgres()->set_conninfo(*conninfo);
+  config.mutable_store()->mutable_postgres()->set_pool_size(1);
+  common::FakeClock clock(Today());
+  auto source = CouncilSqlSource::Create(config, "", &clock);
+  ASSERT_TRUE(source.ok()) << source.status();
+  SourceRequest r;
+  r.nhs_number = "9990000018";
+  r.deadline = Soon();
+  EXPECT_EQ((*source)->GetSocialCareSummary(r).status().code(), absl::StatusCode::kNotFound);
+  ASSERT_TRUE((*server)->Stop().ok());
+  auto down = (*source)->GetSocialCareSummary(r);
+  EXPECT_EQ(down.status().code(), absl::StatusCode::kUnavailable) << down.status();
+  EXPECT_EQ((*source)->GetRelationship(r).status().code(), absl::StatusCode::kUnavailable);
+  ASSERT_TRUE((*server)->Restart().ok());
+  absl::StatusCode back = absl::StatusCode::kUnknown;
+  for (int i = 0; i < 3 && back != absl::StatusCode::kNotFound; ++i) {
+    back = (*source)->GetSocialCareSummary(r).status().code();
+  }
+  EXPECT_EQ(back, absl::StatusCode::kNotFound);
+}
+
 TEST(CreateSocialCareSourceTest, BuildsTheConfiguredSourceOrRefuses) {
   caregate::testing::TempDir dir;
   caregate::config::v1::CaregateConfig config;
