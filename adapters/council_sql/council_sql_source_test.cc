@@ -3,7 +3,9 @@
 
 #include "adapters/council_sql/council_sql_source.h"
 
+#include <atomic>
 #include <sstream>
+#include <thread>
 
 #include "adapters/cld_csv/cld_import.h"
 #include "adapters/cld_csv/cld_layout.h"
@@ -194,7 +196,7 @@ TEST_P(CouncilSqlSourceTest, SeveralWorkersKeyWorkerFirst) {
 }
 
 TEST_P(CouncilSqlSourceTest, KnownButNoCurrentAllocationIsNotAnOpenCase) {
-  Load({DefaultRow()}, "Allocation,P1,W3,T1,,,Yes,,,,,2024-01-01,2026-01-31,,,,,\n");
+  Load({DefaultRow()}, "Allocation,P1,W3,,,,Yes,T1,,,,2024-01-01,2026-01-31,,,,,\n");
   auto rel = source_->GetRelationship(Request());
   ASSERT_TRUE(rel.ok());
   EXPECT_TRUE(rel->known);
@@ -244,6 +246,23 @@ TEST_P(CouncilSqlSourceTest, UnknownPersonIsNotFound) {
   auto rel = source_->GetRelationship(Request("9990000069"));
   ASSERT_FALSE(rel.ok());
   EXPECT_EQ(rel.status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_P(CouncilSqlSourceTest, ManyThreadsAtOnce) {
+  Load({DefaultRow()}, "Allocation,P1,W1,,,,Yes,T1,,,,2026-01-01,,,,,,\n");
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 25; ++i) {
+        auto s = source_->GetSocialCareSummary(Request());
+        auto rel = source_->GetRelationship(Request());
+        if (s.ok() && rel.ok() && s->la_person_id() == "P1" && rel->open_case) ++ok;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 100);
 }
 
 TEST_P(CouncilSqlSourceTest, PassedDeadlineIsDeadlineExceeded) {
