@@ -168,7 +168,7 @@ TEST_P(CouncilSqlSourceTest, SeveralWorkersKeyWorkerFirst) {
        "Worker,,W1,Alex Brown,Occupational Therapist,,,T2,0191 000 0002,alex@x99la.example,,,,,,,,\n"
        "Worker,,W2,Sam Patel,Social Worker,,,T1,0191 000 0003,sam@x99la.example,,,,,,,,\n"
        "Worker,,W3,Old Worker,Social Worker,,,T1,,,,,,,,,,\n"
-       "Allocation,P1,W1,T2,,,No,,,,,2025-01-01,,,,,,\n"
+       "Allocation,P1,W1,,,,No,T2,,,,2025-01-01,,,,,,\n"
        "Allocation,P1,W2,,,,Yes,,,,,2026-02-01,,,,,,\n"
        "Allocation,P1,W3,,,,Yes,,,,,2024-01-01,2026-01-31,,,,,\n");
   auto s = Summary();
