@@ -38,6 +38,13 @@ class Errors {
               : absl::StrCat(file, " line ", line, ", column \"", column, "\": ", rule));
     }
   }
+  // A CSV syntax error; the reader's message already names the line.
+  void AddSyntax(absl::string_view file, absl::string_view message) {
+    ++count_;
+    if (static_cast<int>(messages_.size()) < kMaxReportedErrors) {
+      messages_.push_back(absl::StrCat(file, " ", message));
+    }
+  }
   bool empty() const { return count_ == 0; }
   bool full() const { return count_ >= kMaxReportedErrors; }
   absl::Status ToStatus() const {
@@ -224,7 +231,7 @@ class EventsImport {
 
  private:
   absl::Status Fail(const absl::Status& s) {
-    errors_.Add(file_, 0, "", s.message());
+    errors_.AddSyntax(file_, s.message());
     return absl::OkStatus();
   }
 
@@ -521,7 +528,7 @@ class ContactsImport {
     std::vector<std::string> f;
     auto has = reader.Next(&f);
     if (!has.ok()) {
-      errors_.Add(file_, 0, "", has.status().message());
+      errors_.AddSyntax(file_, has.status().message());
       return absl::OkStatus();
     }
     if (!*has) {
@@ -538,7 +545,7 @@ class ContactsImport {
     while (!errors_.full()) {
       has = reader.Next(&f);
       if (!has.ok()) {
-        errors_.Add(file_, 0, "", has.status().message());
+        errors_.AddSyntax(file_, has.status().message());
         return absl::OkStatus();
       }
       if (!*has) break;
@@ -742,7 +749,7 @@ absl::StatusOr<ImportStats> ImportCld(const ImportInput& input,
   absl::Status s = database.InTransaction(
       deadline,
       [&](Connection& c) -> absl::Status {
-        if (auto st = council_sql::EnsureCouncilSchema(c, deadline); !st.ok()) return st;
+        if (auto st = council_sql::CreateCouncilSchema(c, deadline); !st.ok()) return st;
         EventsImport events(c, deadline, input.events_name, errors);
         if (auto st = events.Run(*input.events, &stats.event_rows); !st.ok()) return st;
         if (input.contacts != nullptr && !errors.full()) {

@@ -193,6 +193,16 @@ TEST_P(CldImportTest, QuotedFieldWithCommasAndNewlinesIsKept) {
   EXPECT_EQ((*rows)[0][0].AsText(), "Home care, mornings\nand \"evenings\"");
 }
 
+TEST_P(CldImportTest, BrokenQuotingNamesTheFileAndLine) {
+  std::string csv = EventsCsv({DefaultRow(), With(DefaultRow(), {{kEventReference, "S-2"}})});
+  csv.replace(csv.rfind("S-2"), 3, "S\"2");
+  auto stats = Import(csv);
+  ASSERT_FALSE(stats.ok());
+  EXPECT_THAT(stats.status().message(),
+              HasSubstr("events.csv line 3: quote inside an unquoted field"));
+  EXPECT_EQ(Count("council_event"), 0);
+}
+
 TEST_P(CldImportTest, FailureOnLastRowLeavesDatabaseUnchanged) {
   ASSERT_TRUE(Import(EventsCsv({DefaultRow()})).ok());
   const std::string before = Dump();

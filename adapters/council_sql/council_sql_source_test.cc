@@ -3,10 +3,13 @@
 
 #include "adapters/council_sql/council_sql_source.h"
 
+#include <atomic>
 #include <sstream>
+#include <thread>
 
 #include "adapters/cld_csv/cld_import.h"
 #include "adapters/cld_csv/cld_layout.h"
+#include "adapters/council_sql/schema.h"
 #include "adapters/council_sql/test_store.h"
 #include "common/status.h"
 #include "gmock/gmock.h"
@@ -165,7 +168,7 @@ TEST_P(CouncilSqlSourceTest, SeveralWorkersKeyWorkerFirst) {
        "Worker,,W1,Alex Brown,Occupational Therapist,,,T2,0191 000 0002,alex@x99la.example,,,,,,,,\n"
        "Worker,,W2,Sam Patel,Social Worker,,,T1,0191 000 0003,sam@x99la.example,,,,,,,,\n"
        "Worker,,W3,Old Worker,Social Worker,,,T1,,,,,,,,,,\n"
-       "Allocation,P1,W1,T2,,,No,,,,,2025-01-01,,,,,,\n"
+       "Allocation,P1,W1,,,,No,T2,,,,2025-01-01,,,,,,\n"
        "Allocation,P1,W2,,,,Yes,,,,,2026-02-01,,,,,,\n"
        "Allocation,P1,W3,,,,Yes,,,,,2024-01-01,2026-01-31,,,,,\n");
   auto s = Summary();
@@ -193,7 +196,7 @@ TEST_P(CouncilSqlSourceTest, SeveralWorkersKeyWorkerFirst) {
 }
 
 TEST_P(CouncilSqlSourceTest, KnownButNoCurrentAllocationIsNotAnOpenCase) {
-  Load({DefaultRow()}, "Allocation,P1,W3,T1,,,Yes,,,,,2024-01-01,2026-01-31,,,,,\n");
+  Load({DefaultRow()}, "Allocation,P1,W3,,,,Yes,T1,,,,2024-01-01,2026-01-31,,,,,\n");
   auto rel = source_->GetRelationship(Request());
   ASSERT_TRUE(rel.ok());
   EXPECT_TRUE(rel->known);
@@ -245,6 +248,23 @@ TEST_P(CouncilSqlSourceTest, UnknownPersonIsNotFound) {
   EXPECT_EQ(rel.status().code(), absl::StatusCode::kNotFound);
 }
 
+TEST_P(CouncilSqlSourceTest, ManyThreadsAtOnce) {
+  Load({DefaultRow()}, "Allocation,P1,W1,,,,Yes,T1,,,,2026-01-01,,,,,,\n");
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 25; ++i) {
+        auto s = source_->GetSocialCareSummary(Request());
+        auto rel = source_->GetRelationship(Request());
+        if (s.ok() && rel.ok() && s->la_person_id() == "P1" && rel->open_case) ++ok;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 100);
+}
+
 TEST_P(CouncilSqlSourceTest, PassedDeadlineIsDeadlineExceeded) {
   Load({DefaultRow()});
   SourceRequest r = Request();
@@ -254,10 +274,96 @@ TEST_P(CouncilSqlSourceTest, PassedDeadlineIsDeadlineExceeded) {
   EXPECT_EQ(s.status().code(), absl::StatusCode::kDeadlineExceeded);
 }
 
+// A council that provides the schema as views over its own tables: opening
+// the store creates nothing over them, and summaries read through the views.
+class CouncilViewsTest : public ::testing::TestWithParam<common::sql::Engine> {};
+
+TEST_P(CouncilViewsTest, ReadsThroughCouncilViews) {
+  caregate::testing::TempDir dir;
+  auto db = testing::OpenStore(GetParam(), dir.path(), /*create_schema=*/false);
+  ASSERT_NE(db, nullptr);
+  {
+    auto lease = db->Acquire(Soon());
+    ASSERT_TRUE(lease.ok());
+    std::string ddl(CouncilSchemaSql());
+    // The council's own tables, named cms_*, and the schema as views.
+    for (size_t at = 0; (at = ddl.find("council_", at)) != std::string::npos;) {
+      ddl.replace(at, 8, "cms_");
+    }
+    ASSERT_TRUE((*lease)->ExecuteScript(ddl, Soon()).ok());
+    for (absl::string_view name : CouncilRelationNames()) {
+      std::string base = absl::StrCat("cms_", name.substr(8));
+      ASSERT_TRUE((*lease)
+                      ->ExecuteScript(absl::StrCat("CREATE VIEW ", name, " AS SELECT * FROM ",
+                                                   base),
+                                      Soon())
+                      .ok());
+    }
+    ASSERT_TRUE((*lease)
+                    ->Execute("INSERT INTO cms_person (la_person_id, la_code, nhs_number,"
+                              " date_of_birth, gender, gp_practice_code) VALUES"
+                              " (?, ?, ?, ?, ?, ?)",
+                              {common::sql::Value::Text("M1"), common::sql::Value::Text("X99LA"),
+                               common::sql::Value::Text("9990000018"),
+                               common::sql::Value::Text("1950-01-01"),
+                               common::sql::Value::Text("Male"),
+                               common::sql::Value::Text("A99002")},
+                              Soon())
+                    .ok());
+  }
+  common::FakeClock clock(Today());
+  caregate::config::v1::CouncilSqlConfig config;
+  auto source = CouncilSqlSource::Create(config, db, &clock);
+  ASSERT_TRUE(source.ok()) << source.status();
+  SourceRequest r;
+  r.nhs_number = "9990000018";
+  r.deadline = Soon();
+  auto s = (*source)->GetSocialCareSummary(r);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->la_person_id(), "M1");
+  EXPECT_EQ(s->demographics().registered_practice_code(), "A99002");
+  EXPECT_EQ(s->responsible_local_authority().ods_code(), "X99LA");
+  EXPECT_EQ(s->care_plan().status(), caregate::v1::CARE_PLAN_STATUS_NO_PLAN_IN_PLACE);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, CouncilViewsTest,
+                         ::testing::Values(common::sql::Engine::kSqlite,
+                                           common::sql::Engine::kPostgres),
+                         testing::EngineName);
+
 INSTANTIATE_TEST_SUITE_P(Engines, CouncilSqlSourceTest,
                          ::testing::Values(common::sql::Engine::kSqlite,
                                            common::sql::Engine::kPostgres),
                          testing::EngineName);
+
+// The seam's contract: a store that cannot be reached is UNAVAILABLE (and
+// the source recovers when it comes back).
+TEST(CouncilStoreDownTest, UnreachableStoreIsUnavailable) {
+  auto server = caregate::testing::PostgresServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto conninfo = (*server)->CreateDatabase();
+  ASSERT_TRUE(conninfo.ok());
+  caregate::config::v1::CouncilSqlConfig config;
+  config.mutable_store()->mutable_postgres()->set_conninfo(*conninfo);
+  config.mutable_store()->mutable_postgres()->set_pool_size(1);
+  common::FakeClock clock(Today());
+  auto source = CouncilSqlSource::Create(config, "", &clock);
+  ASSERT_TRUE(source.ok()) << source.status();
+  SourceRequest r;
+  r.nhs_number = "9990000018";
+  r.deadline = Soon();
+  EXPECT_EQ((*source)->GetSocialCareSummary(r).status().code(), absl::StatusCode::kNotFound);
+  ASSERT_TRUE((*server)->Stop().ok());
+  auto down = (*source)->GetSocialCareSummary(r);
+  EXPECT_EQ(down.status().code(), absl::StatusCode::kUnavailable) << down.status();
+  EXPECT_EQ((*source)->GetRelationship(r).status().code(), absl::StatusCode::kUnavailable);
+  ASSERT_TRUE((*server)->Restart().ok());
+  absl::StatusCode back = absl::StatusCode::kUnknown;
+  for (int i = 0; i < 3 && back != absl::StatusCode::kNotFound; ++i) {
+    back = (*source)->GetSocialCareSummary(r).status().code();
+  }
+  EXPECT_EQ(back, absl::StatusCode::kNotFound);
+}
 
 TEST(CreateSocialCareSourceTest, BuildsTheConfiguredSourceOrRefuses) {
   caregate::testing::TempDir dir;

@@ -1,10 +1,24 @@
 #include "adapters/council_sql/schema.h"
 
-namespace caregate::adapters::council_sql {
+#include <string>
+#include <utility>
+#include <vector>
 
-// Keep in step with docs/council-schema.md.
-absl::string_view CouncilSchemaSql() {
-  return R"sql(
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace caregate::adapters::council_sql {
+namespace {
+
+using common::sql::Engine;
+using common::sql::Value;
+
+// One relation each: the table and its indexes. Keep in step with
+// docs/council-schema.md.
+const std::vector<std::pair<absl::string_view, absl::string_view>>& Relations() {
+  static const auto* const relations =
+      new std::vector<std::pair<absl::string_view, absl::string_view>>{
+          {"council_person", R"sql(
 CREATE TABLE IF NOT EXISTS council_person (
   la_person_id TEXT PRIMARY KEY,
   la_code TEXT NOT NULL,
@@ -37,14 +51,16 @@ CREATE TABLE IF NOT EXISTS council_person (
   adult_3_linked_person_id TEXT
 );
 CREATE INDEX IF NOT EXISTS council_person_nhs ON council_person (nhs_number);
-
+)sql"},
+          {"council_team", R"sql(
 CREATE TABLE IF NOT EXISTS council_team (
   team_id TEXT PRIMARY KEY,
   name TEXT NOT NULL,
   phone TEXT,
   email TEXT
 );
-
+)sql"},
+          {"council_worker", R"sql(
 CREATE TABLE IF NOT EXISTS council_worker (
   worker_id TEXT PRIMARY KEY,
   name TEXT NOT NULL,
@@ -53,7 +69,8 @@ CREATE TABLE IF NOT EXISTS council_worker (
   phone TEXT,
   email TEXT
 );
-
+)sql"},
+          {"council_allocation", R"sql(
 CREATE TABLE IF NOT EXISTS council_allocation (
   allocation_id TEXT PRIMARY KEY,
   la_person_id TEXT NOT NULL,
@@ -65,7 +82,8 @@ CREATE TABLE IF NOT EXISTS council_allocation (
 );
 CREATE INDEX IF NOT EXISTS council_allocation_person
   ON council_allocation (la_person_id);
-
+)sql"},
+          {"council_personal_contact", R"sql(
 CREATE TABLE IF NOT EXISTS council_personal_contact (
   contact_id TEXT PRIMARY KEY,
   la_person_id TEXT NOT NULL,
@@ -81,7 +99,8 @@ CREATE TABLE IF NOT EXISTS council_personal_contact (
 );
 CREATE INDEX IF NOT EXISTS council_personal_contact_person
   ON council_personal_contact (la_person_id);
-
+)sql"},
+          {"council_care_plan", R"sql(
 CREATE TABLE IF NOT EXISTS council_care_plan (
   plan_id TEXT PRIMARY KEY,
   la_person_id TEXT NOT NULL,
@@ -95,7 +114,8 @@ CREATE TABLE IF NOT EXISTS council_care_plan (
 );
 CREATE INDEX IF NOT EXISTS council_care_plan_person
   ON council_care_plan (la_person_id);
-
+)sql"},
+          {"council_event", R"sql(
 CREATE TABLE IF NOT EXISTS council_event (
   event_key TEXT PRIMARY KEY,
   la_person_id TEXT NOT NULL,
@@ -127,10 +147,50 @@ CREATE TABLE IF NOT EXISTS council_event (
   direct_payment_managed_by TEXT
 );
 CREATE INDEX IF NOT EXISTS council_event_person ON council_event (la_person_id);
-)sql";
+)sql"},
+      };
+  return *relations;
+}
+
+}  // namespace
+
+absl::string_view CouncilSchemaSql() {
+  static const std::string* const sql = [] {
+    std::vector<absl::string_view> parts;
+    for (const auto& [name, ddl] : Relations()) parts.push_back(ddl);
+    return new std::string(absl::StrJoin(parts, "\n"));
+  }();
+  return *sql;
+}
+
+const std::vector<absl::string_view>& CouncilRelationNames() {
+  static const auto* const names = [] {
+    auto* v = new std::vector<absl::string_view>();
+    for (const auto& [name, ddl] : Relations()) v->push_back(name);
+    return v;
+  }();
+  return *names;
 }
 
 absl::Status EnsureCouncilSchema(common::sql::Connection& connection,
+                                 absl::Time deadline) {
+  // A relation may be a table or a view the council provides; only absent
+  // ones are created, so a read-only login over council views works.
+  const absl::string_view probe =
+      connection.engine() == Engine::kSqlite
+          ? "SELECT COUNT(*) FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?"
+          : "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = ?"
+            " AND table_schema = ANY (current_schemas(false))";
+  for (const auto& [name, ddl] : Relations()) {
+    auto rows = connection.Query(probe, {Value::Text(std::string(name))}, deadline);
+    if (!rows.ok()) return rows.status();
+    if (!rows->empty() && (*rows)[0][0].AsInt() > 0) continue;
+    if (auto s = connection.ExecuteScript(ddl, deadline); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CreateCouncilSchema(common::sql::Connection& connection,
                                  absl::Time deadline) {
   return connection.ExecuteScript(CouncilSchemaSql(), deadline);
 }

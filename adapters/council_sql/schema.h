@@ -1,6 +1,8 @@
 #ifndef CAREGATE_ADAPTERS_COUNCIL_SQL_SCHEMA_H_
 #define CAREGATE_ADAPTERS_COUNCIL_SQL_SCHEMA_H_
 
+#include <vector>
+
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -15,8 +17,18 @@ namespace caregate::adapters::council_sql {
 // are ISO 8601 TEXT (YYYY-MM-DD).
 absl::string_view CouncilSchemaSql();
 
-// Creates the schema when absent.
+// The tables (or views) the schema names, in creation order.
+const std::vector<absl::string_view>& CouncilRelationNames();
+
+// Creates each table (with its indexes) that is absent. A relation that
+// already exists, as a table or as a view the council provides, is left
+// alone, so the gateway can open a council's read-only views.
 absl::Status EnsureCouncilSchema(common::sql::Connection& connection,
+                                 absl::Time deadline);
+
+// Runs the whole DDL (every statement is IF NOT EXISTS). Used inside the
+// import transaction, which needs writable tables anyway.
+absl::Status CreateCouncilSchema(common::sql::Connection& connection,
                                  absl::Time deadline);
 
 }  // namespace caregate::adapters::council_sql

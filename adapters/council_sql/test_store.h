@@ -28,7 +28,8 @@ inline std::string EngineName(const ::testing::TestParamInfo<common::sql::Engine
 // Opens a fresh store on `engine` (a SQLite file under `dir`, or a new
 // database on the shared PostgreSQL test server).
 inline std::shared_ptr<common::sql::Database> OpenStore(common::sql::Engine engine,
-                                                        const std::string& dir) {
+                                                        const std::string& dir,
+                                                        bool create_schema = true) {
   caregate::config::v1::StoreConfig store;
   if (engine == common::sql::Engine::kSqlite) {
     store.mutable_sqlite()->set_path("council.db");
@@ -45,6 +46,7 @@ inline std::shared_ptr<common::sql::Database> OpenStore(common::sql::Engine engi
   auto db = common::sql::Database::Open(store, dir, "test.store");
   EXPECT_TRUE(db.ok()) << db.status();
   if (!db.ok()) return nullptr;
+  if (!create_schema) return std::shared_ptr<common::sql::Database>(std::move(*db));
   // The schema exists from the start, as it does once the gateway has opened
   // the store.
   auto lease = (*db)->Acquire(Soon());

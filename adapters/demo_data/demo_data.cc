@@ -237,6 +237,7 @@ struct Person {
   std::string ethnicity, psr, accommodation, employment, funding;
   bool has_carer = false;
   bool deceased = false;
+  absl::CivilDay death_day;
 };
 
 std::string Sex(const Person& p) { return p.gender == "Female" ? "female" : "male"; }
@@ -554,7 +555,7 @@ std::string MakeBundle(const Person& p, const DemoDataOptions& o, Rng& rng) {
   std::vector<std::string> problem_items;
   int n_problems = 1 + rng.Below(3);
   for (int k = 0; k < n_problems; ++k) {
-    const Code& problem = kProblems[(p.index + k * 3) % 6];
+    const Code& problem = kProblems[(p.index + k) % 6];
     std::string id = absl::StrCat("prob-", k + 1);
     resources.push_back(
         Json::Obj()
@@ -600,6 +601,43 @@ std::string MakeBundle(const Person& p, const DemoDataOptions& o, Rng& rng) {
   }
   resources.push_back(MakeList("886921000000105", "Allergies and adverse reactions", list_date,
                                allergy_items, warning(2), transit_date));
+
+  // Immunisations (1102181000000102): the vaccination procedure in the
+  // extension, vaccineCode UNK, as EMIS sends it.
+  std::vector<std::string> immunisation_items;
+  static const Code kVaccinations[] = {{"822851000000102", "Seasonal influenza vaccination"},
+                                       {"12866006", "Pneumococcal vaccination"}};
+  int n_imm = rng.Below(3);
+  for (int k = 0; k < n_imm; ++k) {
+    std::string id = absl::StrCat("imm-", k + 1);
+    resources.push_back(
+        Json::Obj()
+            .Set("resourceType", "Immunization")
+            .Set("id", id)
+            .Set("meta", Meta("CareConnect-GPC-Immunization-1"))
+            .Set("extension",
+                 Json::Arr().Add(
+                     Json::Obj()
+                         .Set("url", "https://fhir.hl7.org.uk/STU3/StructureDefinition/"
+                                     "Extension-CareConnect-VaccinationProcedure-1")
+                         .Set("valueCodeableConcept",
+                              Snomed(kVaccinations[k % 2].code, kVaccinations[k % 2].display))))
+            .Set("status", "completed")
+            .Set("notGiven", Json::Bool(false))
+            .Set("vaccineCode",
+                 Json::Obj()
+                     .Set("coding", Json::Arr().Add(Json::Obj()
+                                                        .Set("system", "http://hl7.org/fhir/v3/NullFlavor")
+                                                        .Set("code", "UNK")))
+                     .Set("text", "Unknown"))
+            .Set("patient", Ref("Patient/1"))
+            .Set("date", Day(today - (30 + 365 * k + rng.Below(60))))
+            .Set("primarySource", Json::Bool(true)));
+    immunisation_items.push_back(absl::StrCat("Immunization/", id));
+  }
+  resources.push_back(MakeList("1102181000000102", "Immunisations", list_date,
+                               immunisation_items,
+                               in_transit ? Warning::kInTransit : Warning::kNone, transit_date));
 
   // Uncategorised data (826501000000100): blood pressure triples.
   std::vector<std::string> bp_items;
@@ -798,7 +836,9 @@ Row PersonRow(const Person& p, const DemoDataOptions& o) {
 void WritePerson(const Person& p, const DemoDataOptions& o, Rng& rng, Writer& w) {
   using namespace cld_csv;
   const absl::CivilDay today = o.reference_day;
-  const absl::CivilDay first_contact = today - (120 + rng.Below(1500));
+  absl::CivilDay first_contact = today - (120 + rng.Below(1500));
+  // A deceased person's whole history comes before their death.
+  if (p.deceased && first_contact > p.death_day - 250) first_contact = p.death_day - 250;
   const std::string death = p.death;
   auto cap = [&](absl::CivilDay d) {
     std::string s = Day(d);
@@ -1066,7 +1106,10 @@ absl::Status WriteDemoData(const DemoDataOptions& options, const std::string& ou
     p.funding = rng.Pick(kFunding);
     p.has_carer = i % 3 != 0;
     p.deceased = i % 29 == 13;
-    if (p.deceased) p.death = Day(options.reference_day - (10 + rng.Below(60)));
+    if (p.deceased) {
+      p.death_day = options.reference_day - (10 + rng.Below(60));
+      p.death = Day(p.death_day);
+    }
     WritePerson(p, options, rng, w);
     if (options.write_gp_bundles && !p.deceased) {
       // GP Connect answers PATIENT_NOT_FOUND for a deceased patient, so the
