@@ -24,6 +24,7 @@
 #include "consent/audit/tree_head.h"
 #include "consent/audit/verifier.h"
 #include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/message_differencer.h"
 
 namespace caregate::cli {
 namespace {
@@ -238,10 +239,25 @@ int Report(const ConnectionOptions& connection, const Args& args) {
       auto hash = audit::HashFromBytes(h, "audit_path");
       if (!hash.ok()) well_formed = false; else path.push_back(*hash);
     }
+    // Hash the stored bytes the server sent, and check the entry shown is
+    // what those bytes say (re-serialising only when the bytes are absent).
+    std::string bytes = item.entry_bytes();
+    if (bytes.empty()) {
+      bytes = audit::EntryBytes(item.entry());
+    } else {
+      caregate::v1::AuditEntry stored;
+      caregate::v1::AuditEntry shown = item.entry();
+      shown.clear_index();
+      if (!stored.ParseFromString(bytes) ||
+          !google::protobuf::util::MessageDifferencer::Equals(stored, shown)) {
+        problems.push_back(absl::StrCat("entry ", item.entry().index(),
+                                        " differs from the bytes the log hashed"));
+        continue;
+      }
+    }
     absl::Status s = well_formed
                          ? audit::VerifyInclusion(item.entry().index(), head.tree_size(),
-                                                  audit::LeafHash(audit::EntryBytes(item.entry())),
-                                                  path, *root)
+                                                  audit::LeafHash(bytes), path, *root)
                          : absl::DataLossError("inclusion proof: malformed");
     if (!s.ok()) problems.push_back(absl::StrCat("entry ", item.entry().index(), ": ", s.message()));
   }

@@ -428,7 +428,7 @@ absl::StatusOr<caregate::v1::AccessReport> SqlAuditLog::AccessReport(
   if (!head.ok()) return head.status();
   auto lease = database_->Acquire(deadline);
   if (!lease.ok()) return lease.status();
-  std::vector<AuditEntry> entries;
+  std::vector<std::pair<AuditEntry, std::string>> entries;
   absl::Status s = (*lease)->QueryEach(
       "SELECT idx, entry FROM audit_entries WHERE nhs_number = ? AND idx < ? ORDER BY idx",
       {Value::Text(std::string(nhs_number)),
@@ -436,16 +436,17 @@ absl::StatusOr<caregate::v1::AccessReport> SqlAuditLog::AccessReport(
       deadline, [&](const Row& row) -> absl::Status {
         auto entry = ParseEntry(row);
         if (!entry.ok()) return entry.status();
-        entries.push_back(std::move(*entry));
+        entries.emplace_back(std::move(*entry), row[1].AsText());
         return absl::OkStatus();
       });
   if (!s.ok()) return s;
-  for (AuditEntry& entry : entries) {
+  for (auto& [entry, bytes] : entries) {
     auto proof = InclusionProof(entry.index(), head->tree_size());
     if (!proof.ok()) return proof.status();
     auto* item = report.add_entries();
     *item->mutable_inclusion_proof() = std::move(*proof);
     *item->mutable_entry() = std::move(entry);
+    item->set_entry_bytes(std::move(bytes));
   }
   *report.mutable_tree_head() = std::move(*head);
   return report;

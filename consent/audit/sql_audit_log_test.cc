@@ -255,8 +255,10 @@ TEST_P(SqlAuditLogTest, AccessReportProvesEveryEntryAboutThePerson) {
   Hash root = *HashFromBytes(report->tree_head().root_hash(), "root");
   for (const auto& item : report->entries()) {
     EXPECT_EQ(item.entry().nhs_number(), "9990000034");
-    // The client recomputes the leaf from the entry itself.
-    Hash leaf = LeafHash(EntryBytes(item.entry()));
+    // The client recomputes the leaf from the stored bytes, which say what
+    // the entry says.
+    EXPECT_EQ(item.entry_bytes(), EntryBytes(item.entry()));
+    Hash leaf = LeafHash(item.entry_bytes());
     std::vector<Hash> path;
     for (const auto& h : item.inclusion_proof().audit_path()) path.push_back(*HashFromBytes(h, "p"));
     EXPECT_TRUE(VerifyInclusion(item.entry().index(), report->tree_head().tree_size(), leaf, path,
