@@ -3,6 +3,10 @@
 //   audit export --db TARGET [--from-index N] [--out FILE]           (offline)
 //   audit tree-head --out FILE [--public-key-out FILE]               (online)
 //   audit report --nhs-number N [--public-key FILE]                  (online)
+//   audit list [--nhs-number N] [--user ID] [--organisation ODS] [--outcome permit|deny|error]
+//              [--from RFC3339] [--to RFC3339] [--page-size N] [--page-token T]   (online)
+//   audit emergency [--state awaiting|closed|escalated] [--page-size N] [--page-token T]
+//   audit review --index N --outcome closed|escalated --note TEXT     (online)
 // TARGET is a SQLite file path or a PostgreSQL conninfo ("host=... dbname=...").
 
 #include <filesystem>
@@ -291,19 +295,139 @@ int Report(const ConnectionOptions& connection, const Args& args) {
   return 0;
 }
 
+absl::StatusOr<google::protobuf::Timestamp> ParseTime(const std::string& text,
+                                                      absl::string_view option) {
+  absl::Time t;
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, text, &t, &error)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(option, ": must be an RFC 3339 time, e.g. 2026-11-22T09:00:00Z"));
+  }
+  google::protobuf::Timestamp ts;
+  ts.set_seconds(absl::ToUnixSeconds(t));
+  return ts;
+}
+
+absl::StatusOr<uint32_t> ParsePageSize(const Args& args) {
+  uint32_t size = 0;
+  if (args.Has("page-size") && (!absl::SimpleAtoi(args.Get("page-size"), &size) || size > 1000)) {
+    return absl::InvalidArgumentError("--page-size: must be a number from 0 to 1000");
+  }
+  return size;
+}
+
+int List(const ConnectionOptions& connection, const Args& args) {
+  if (auto s = args.OnlyKnown({"nhs-number", "user", "organisation", "outcome", "from", "to",
+                               "page-size", "page-token"});
+      !s.ok()) {
+    return UsageError(Self(), s.message());
+  }
+  caregate::v1::ListAuditEventsRequest request;
+  if (args.Has("nhs-number")) {
+    auto nhs = common::ParseNhsNumber(args.Get("nhs-number"), "--nhs-number");
+    if (!nhs.ok()) return UsageError(Self(), nhs.status().message());
+    request.set_nhs_number(*nhs);
+  }
+  request.set_user_id(args.Get("user"));
+  request.set_organisation(args.Get("organisation"));
+  if (args.Has("outcome")) {
+    std::string o = args.Get("outcome");
+    if (o == "permit") request.set_outcome(caregate::v1::AUDIT_OUTCOME_PERMIT);
+    else if (o == "deny") request.set_outcome(caregate::v1::AUDIT_OUTCOME_DENY);
+    else if (o == "error") request.set_outcome(caregate::v1::AUDIT_OUTCOME_ERROR);
+    else return UsageError(Self(), "--outcome: must be permit, deny or error");
+  }
+  for (const char* option : {"from", "to"}) {
+    if (!args.Has(option)) continue;
+    auto t = ParseTime(args.Get(option), absl::StrCat("--", option));
+    if (!t.ok()) return UsageError(Self(), t.status().message());
+    *(std::string(option) == "from" ? request.mutable_from_time() : request.mutable_to_time()) = *t;
+  }
+  auto size = ParsePageSize(args);
+  if (!size.ok()) return UsageError(Self(), size.status().message());
+  request.set_page_size(*size);
+  request.set_page_token(args.Get("page-token"));
+  auto stub = caregate::v1::AuditService::NewStub(connection.Channel());
+  auto context = connection.Context();
+  if (!context.ok()) return UsageError(Self(), context.status().message());
+  caregate::v1::ListAuditEventsResponse response;
+  grpc::Status status = stub->ListAuditEvents(context->get(), request, &response);
+  if (!status.ok()) return PrintRpcError(status);
+  PrintMessage(connection, response);
+  return 0;
+}
+
+int Emergency(const ConnectionOptions& connection, const Args& args) {
+  if (auto s = args.OnlyKnown({"state", "page-size", "page-token"}); !s.ok()) {
+    return UsageError(Self(), s.message());
+  }
+  caregate::v1::ListEmergencyAccessesRequest request;
+  if (args.Has("state")) {
+    std::string state = args.Get("state");
+    if (state == "awaiting") request.set_state(caregate::v1::REVIEW_STATE_AWAITING_REVIEW);
+    else if (state == "closed") request.set_state(caregate::v1::REVIEW_STATE_CLOSED);
+    else if (state == "escalated") request.set_state(caregate::v1::REVIEW_STATE_ESCALATED);
+    else return UsageError(Self(), "--state: must be awaiting, closed or escalated");
+  }
+  auto size = ParsePageSize(args);
+  if (!size.ok()) return UsageError(Self(), size.status().message());
+  request.set_page_size(*size);
+  request.set_page_token(args.Get("page-token"));
+  auto stub = caregate::v1::AuditService::NewStub(connection.Channel());
+  auto context = connection.Context();
+  if (!context.ok()) return UsageError(Self(), context.status().message());
+  caregate::v1::ListEmergencyAccessesResponse response;
+  grpc::Status status = stub->ListEmergencyAccesses(context->get(), request, &response);
+  if (!status.ok()) return PrintRpcError(status);
+  PrintMessage(connection, response);
+  return 0;
+}
+
+int Review(const ConnectionOptions& connection, const Args& args) {
+  if (auto s = args.OnlyKnown({"index", "outcome", "note"}); !s.ok()) {
+    return UsageError(Self(), s.message());
+  }
+  caregate::v1::ReviewEmergencyAccessRequest request;
+  uint64_t index = 0;
+  auto index_text = args.Require("index");
+  if (!index_text.ok() || !absl::SimpleAtoi(*index_text, &index)) {
+    return UsageError(Self(), "--index: the audit index of the emergency access is required");
+  }
+  request.set_audit_index(index);
+  std::string outcome = args.Get("outcome");
+  if (outcome == "closed") request.set_outcome(caregate::v1::REVIEW_STATE_CLOSED);
+  else if (outcome == "escalated") request.set_outcome(caregate::v1::REVIEW_STATE_ESCALATED);
+  else return UsageError(Self(), "--outcome: must be closed or escalated");
+  auto note = args.Require("note");
+  if (!note.ok()) return UsageError(Self(), note.status().message());
+  request.set_note(*note);
+  auto stub = caregate::v1::AuditService::NewStub(connection.Channel());
+  auto context = connection.Context();
+  if (!context.ok()) return UsageError(Self(), context.status().message());
+  caregate::v1::EmergencyAccessRecord record;
+  grpc::Status status = stub->ReviewEmergencyAccess(context->get(), request, &record);
+  if (!status.ok()) return PrintRpcError(status);
+  PrintMessage(connection, record);
+  return 0;
+}
+
 }  // namespace
 
 int RunAudit(const ConnectionOptions& connection, const std::vector<std::string>& argv) {
   auto args = Args::Parse(argv, {});
   if (!args.ok()) return UsageError(Self(), args.status().message());
   if (args->positional().size() != 1) {
-    return UsageError(Self(), "name one of: verify, export, tree-head, report");
+    return UsageError(Self(),
+                      "name one of: verify, export, tree-head, report, list, emergency, review");
   }
   const std::string& verb = args->positional()[0];
   if (verb == "verify") return Verify(*args);
   if (verb == "export") return Export(*args);
   if (verb == "tree-head") return SaveTreeHead(connection, *args);
   if (verb == "report") return Report(connection, *args);
+  if (verb == "list") return List(connection, *args);
+  if (verb == "emergency") return Emergency(connection, *args);
+  if (verb == "review") return Review(connection, *args);
   return UsageError(Self(), absl::StrCat("unknown audit command: ", verb));
 }
 

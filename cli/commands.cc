@@ -15,9 +15,12 @@ const std::vector<Command>& AllCommands() {
       {"audit",
        "audit verify --db TARGET --tree-head FILE --public-key FILE | audit export --db TARGET "
        "[--from-index N] [--out FILE] | audit tree-head --out FILE [--public-key-out FILE] | "
-       "audit report --nhs-number N [--public-key FILE]",
+       "audit report --nhs-number N [--public-key FILE] | audit list [--nhs-number N] [--user "
+       "ID] [--organisation ODS] [--outcome permit|deny|error] [--from T] [--to T] | audit "
+       "emergency [--state awaiting|closed|escalated] | audit review --index N --outcome "
+       "closed|escalated --note TEXT",
        "Verify the audit log offline, export FHIR AuditEvents, save a signed tree head, print a "
-       "person's proven access report",
+       "person's proven access report, list audit events, review emergency accesses",
        RunAudit},
   };
   return *commands;

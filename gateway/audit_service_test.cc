@@ -301,5 +301,54 @@ TEST_F(AuditServiceTest, CaregatectlReportAndTreeHeadAgainstALoopbackServer) {
   server->Shutdown();
 }
 
+// A privacy officer's day through caregatectl: list denials, see the
+// emergency access awaiting review, fail to review their own, review another.
+TEST_F(AuditServiceTest, CaregatectlListAndReviewEmergencyAccess) {
+  auto denied = Access(0);
+  denied.set_outcome(caregate::v1::AUDIT_OUTCOME_DENY);
+  denied.set_reason("NO_CONSENT");
+  ASSERT_TRUE(log_->Append(denied, Soon()).ok());
+  ASSERT_TRUE(log_->Append(Access(1), Soon()).ok());
+  uint64_t access = *log_->Append(EmergencyAccessEntry(2, "u-gp-7"), Soon());
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(service_.get());
+  auto server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+  auto ctl = [&](const std::string& token, std::vector<std::string> args) {
+    std::vector<std::string> argv = {CAREGATECTL, "--address", absl::StrCat("127.0.0.1:", port),
+                                     "--token", token, "--json", "audit"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return caregate::testing::RunCommand(argv);
+  };
+
+  auto denials = ctl("privacy_officer:u-po-1", {"list", "--outcome", "deny"});
+  EXPECT_EQ(denials.exit_code, 0) << denials.output;
+  EXPECT_THAT(denials.output, ::testing::HasSubstr("NO_CONSENT"));
+  EXPECT_THAT(denials.output, ::testing::Not(::testing::HasSubstr("req-1")));
+
+  auto bad_time = ctl("privacy_officer:u-po-1", {"list", "--from", "yesterday"});
+  EXPECT_EQ(bad_time.exit_code, 2);
+  EXPECT_THAT(bad_time.output, ::testing::HasSubstr("--from: must be an RFC 3339 time"));
+
+  auto waiting = ctl("privacy_officer:u-po-1", {"emergency", "--state", "awaiting"});
+  EXPECT_EQ(waiting.exit_code, 0) << waiting.output;
+  EXPECT_THAT(waiting.output, ::testing::HasSubstr("REVIEW_STATE_AWAITING_REVIEW"));
+
+  auto own = ctl("privacy_officer:u-gp-7", {"review", "--index", std::to_string(access),
+                                            "--outcome", "closed", "--note", "mine"});
+  EXPECT_EQ(own.exit_code, 1);
+  EXPECT_THAT(own.output, ::testing::HasSubstr("SELF_REVIEW_NOT_PERMITTED"));
+
+  auto reviewed = ctl("privacy_officer:u-po-1", {"review", "--index", std::to_string(access),
+                                                 "--outcome", "escalated", "--note",
+                                                 "no attendance record"});
+  EXPECT_EQ(reviewed.exit_code, 0) << reviewed.output;
+  EXPECT_THAT(reviewed.output, ::testing::HasSubstr("REVIEW_STATE_ESCALATED"));
+  EXPECT_EQ(log_->size(), 4u);
+  server->Shutdown();
+}
+
 }  // namespace
 }  // namespace caregate::gateway
