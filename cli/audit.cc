@@ -3,6 +3,7 @@
 //   audit export --db TARGET [--from-index N] [--out FILE]           (offline)
 //   audit tree-head --out FILE [--public-key-out FILE]               (online)
 //   audit report --nhs-number N [--public-key FILE]                  (online)
+//   audit check-report --db TARGET --report FILE --nhs-number N --public-key FILE  (offline)
 //   audit list [--nhs-number N] [--user ID] [--organisation ODS] [--outcome permit|deny|error]
 //              [--from RFC3339] [--to RFC3339] [--page-size N] [--page-token T]   (online)
 //   audit emergency [--state awaiting|closed|escalated] [--page-size N] [--page-token T]
@@ -176,6 +177,59 @@ int Export(const Args& args) {
   return 0;
 }
 
+// An auditor's offline check that a person's access report is complete: the
+// log verifies against the report's own signed head, and the report lists
+// exactly the entries about that person up to that head.
+int CheckReport(const Args& args) {
+  if (auto s = args.OnlyKnown({"db", "report", "nhs-number", "public-key"}); !s.ok()) {
+    return UsageError(Self(), s.message());
+  }
+  auto db_target = args.Require("db");
+  auto report_file = args.Require("report");
+  auto nhs_arg = args.Require("nhs-number");
+  auto key_file = args.Require("public-key");
+  for (const auto* r : {&db_target, &report_file, &nhs_arg, &key_file}) {
+    if (!r->ok()) return UsageError(Self(), r->status().message());
+  }
+  auto nhs = common::ParseNhsNumber(*nhs_arg, "--nhs-number");
+  if (!nhs.ok()) return UsageError(Self(), nhs.status().message());
+  auto json = ReadFile(*report_file, "--report");
+  if (!json.ok()) return UsageError(Self(), json.status().message());
+  caregate::v1::AccessReport report;
+  if (!google::protobuf::util::JsonStringToMessage(*json, &report).ok()) {
+    return UsageError(Self(), "--report: not an AccessReport JSON file (audit report --out)");
+  }
+  auto key = ReadFile(*key_file, "--public-key");
+  if (!key.ok()) return UsageError(Self(), key.status().message());
+  auto db = OpenTarget(*db_target);
+  if (!db.ok()) {
+    std::cerr << "error: " << db.status().message() << "\n";
+    return 1;
+  }
+  absl::Time deadline = absl::Now() + absl::Minutes(30);
+  auto log = audit::VerifyStoredLog(**db, report.tree_head(), *key, deadline);
+  if (!log.ok()) {
+    std::cerr << "error: cannot read the log: " << log.status().message() << "\n";
+    return 1;
+  }
+  auto problems = audit::CheckAccessReportComplete(**db, report, *nhs, deadline);
+  if (!problems.ok()) {
+    std::cerr << "error: cannot read the log: " << problems.status().message() << "\n";
+    return 1;
+  }
+  std::vector<std::string> all = log->problems;
+  all.insert(all.end(), problems->begin(), problems->end());
+  if (all.empty()) {
+    std::cout << "OK: the log verifies against the report's signed tree head (size "
+              << report.tree_head().tree_size() << ") and the report lists every one of the "
+              << report.entries_size() << " entries about this person up to it\n";
+    return 0;
+  }
+  std::cout << "FAILED: the access report is not a complete, true extract of the log:\n";
+  for (const auto& p : all) std::cout << "  - " << p << "\n";
+  return 1;
+}
+
 int SaveTreeHead(const ConnectionOptions& connection, const Args& args) {
   if (auto s = args.OnlyKnown({"out", "public-key-out"}); !s.ok()) {
     return UsageError(Self(), s.message());
@@ -204,7 +258,7 @@ int SaveTreeHead(const ConnectionOptions& connection, const Args& args) {
 }
 
 int Report(const ConnectionOptions& connection, const Args& args) {
-  if (auto s = args.OnlyKnown({"nhs-number", "public-key"}); !s.ok()) {
+  if (auto s = args.OnlyKnown({"nhs-number", "public-key", "out"}); !s.ok()) {
     return UsageError(Self(), s.message());
   }
   auto nhs_arg = args.Require("nhs-number");
@@ -264,6 +318,12 @@ int Report(const ConnectionOptions& connection, const Args& args) {
                                                   audit::LeafHash(bytes), path, *root)
                          : absl::DataLossError("inclusion proof: malformed");
     if (!s.ok()) problems.push_back(absl::StrCat("entry ", item.entry().index(), ": ", s.message()));
+  }
+  if (args.Has("out")) {
+    if (auto s = WriteFile(args.Get("out"), ToJson(report), "--out"); !s.ok()) {
+      std::cerr << "error: " << s.message() << "\n";
+      return 1;
+    }
   }
   if (connection.json) {
     PrintMessage(connection, report);
@@ -418,11 +478,13 @@ int RunAudit(const ConnectionOptions& connection, const std::vector<std::string>
   if (!args.ok()) return UsageError(Self(), args.status().message());
   if (args->positional().size() != 1) {
     return UsageError(Self(),
-                      "name one of: verify, export, tree-head, report, list, emergency, review");
+                      "name one of: verify, check-report, export, tree-head, report, list, "
+                      "emergency, review");
   }
   const std::string& verb = args->positional()[0];
   if (verb == "verify") return Verify(*args);
   if (verb == "export") return Export(*args);
+  if (verb == "check-report") return CheckReport(*args);
   if (verb == "tree-head") return SaveTreeHead(connection, *args);
   if (verb == "report") return Report(connection, *args);
   if (verb == "list") return List(connection, *args);

@@ -13,9 +13,10 @@ const std::vector<Command>& AllCommands() {
       {"health", "health [--service NAME]",
        "Ask the server's grpc.health.v1 service whether it is serving", RunHealth},
       {"audit",
-       "audit verify --db TARGET --tree-head FILE --public-key FILE | audit export --db TARGET "
+       "audit verify --db TARGET --tree-head FILE --public-key FILE | audit check-report --db "
+       "TARGET --report FILE --nhs-number N --public-key FILE | audit export --db TARGET "
        "[--from-index N] [--out FILE] | audit tree-head --out FILE [--public-key-out FILE] | "
-       "audit report --nhs-number N [--public-key FILE] | audit list [--nhs-number N] [--user "
+       "audit report --nhs-number N [--public-key FILE] [--out FILE] | audit list [--nhs-number N] [--user "
        "ID] [--organisation ODS] [--outcome permit|deny|error] [--from T] [--to T] | audit "
        "emergency [--state awaiting|closed|escalated] | audit review --index N --outcome "
        "closed|escalated --note TEXT",

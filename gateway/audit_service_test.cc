@@ -283,8 +283,15 @@ TEST_F(AuditServiceTest, CaregatectlReportAndTreeHeadAgainstALoopbackServer) {
 
   auto pinned = caregate::testing::RunCommand(
       {CAREGATECTL, "--address", address, "--token", "privacy_officer:u-po-1", "audit",
-       "report", "--nhs-number", "9990000026", "--public-key", key_file});
+       "report", "--nhs-number", "9990000026", "--public-key", key_file, "--out",
+       dir_.path() + "/report.json"});
   EXPECT_EQ(pinned.exit_code, 0) << pinned.output;
+  // An auditor checks offline that the saved report is complete.
+  auto complete = caregate::testing::RunCommand(
+      {CAREGATECTL, "audit", "check-report", "--db", dir_.path() + "/audit.db", "--report",
+       dir_.path() + "/report.json", "--nhs-number", "9990000026", "--public-key", key_file});
+  EXPECT_EQ(complete.exit_code, 0) << complete.output;
+  EXPECT_THAT(complete.output, ::testing::HasSubstr("every one of the 1 entries"));
   EXPECT_THAT(pinned.output, ::testing::HasSubstr("with the pinned key"));
   EXPECT_THAT(pinned.output, ::testing::HasSubstr("EMERGENCY ACCESS"));
 

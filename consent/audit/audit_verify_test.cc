@@ -182,6 +182,35 @@ TEST_P(AuditVerifyTest, ExportWritesOneFhirAuditEventPerEntry) {
   EXPECT_EQ(lines, 3);
 }
 
+// An access report whose every proof verifies can still leave an entry out;
+// an auditor holding the log catches that offline with check-report.
+TEST_P(AuditVerifyTest, CheckReportDetectsAnOmittedEntry) {
+  for (int i = 10; i < 16; ++i) {
+    ASSERT_TRUE(log_->Append(Access(i, i % 2 ? "9990000034" : "9990000018"), Soon()).ok());
+  }
+  auto report = log_->AccessReport("9990000034", Soon());
+  ASSERT_TRUE(report.ok());
+  ASSERT_EQ(report->entries_size(), 3);
+  auto check = [&](const caregate::v1::AccessReport& r) {
+    std::string json;
+    EXPECT_TRUE(google::protobuf::util::MessageToJsonString(r, &json).ok());
+    Write(dir_.path() + "/report.json", json);
+    return caregate::testing::RunCommand(
+        {CAREGATECTL, "audit", "check-report", "--db", target_, "--report",
+         dir_.path() + "/report.json", "--nhs-number", "9990000034", "--public-key",
+         dir_.path() + "/key.pub"});
+  };
+  auto complete = check(*report);
+  EXPECT_EQ(complete.exit_code, 0) << complete.output;
+  EXPECT_THAT(complete.output, HasSubstr("every one of the 3 entries"));
+
+  auto omitted = *report;
+  omitted.mutable_entries()->DeleteSubrange(1, 1);
+  auto result = check(omitted);
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("entry 13 is about this person but missing from the report"));
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, AuditVerifyTest,
                          ::testing::Values(Engine::kSqlite, Engine::kPostgres),
                          testing::EngineName);
