@@ -107,15 +107,14 @@ int Verify(const Args& args) {
     std::cerr << "error: " << db.status().message() << "\n";
     return 1;
   }
-  auto result =
-      audit::VerifyStoredLog(**db, head, *key, absl::Now() + absl::Minutes(30));
+  auto result = audit::VerifyStoredLog(**db, head, *key, absl::Now() + absl::Minutes(30));
   if (!result.ok()) {
     std::cerr << "error: cannot read the log: " << result.status().message() << "\n";
     return 1;
   }
   std::cout << "entries in the log: " << result->entries << "\n"
-            << "saved tree head: size " << result->head_size << ", root "
-            << result->head_root_hex << "\n"
+            << "saved tree head: size " << result->head_size << ", root " << result->head_root_hex
+            << "\n"
             << "root over every stored entry: " << result->log_root_hex << "\n";
   if (result->ok()) {
     std::cout << "OK: the tree head's signature verifies, every entry hashes to its leaf, "
@@ -284,7 +283,8 @@ int Report(const ConnectionOptions& connection, const Args& args) {
   std::vector<std::string> problems;
   const auto& head = report.tree_head();
   std::string key = pinned_key.empty() ? head.public_key_pem() : pinned_key;
-  if (auto s = audit::VerifyTreeHead(head, key); !s.ok()) problems.push_back(std::string(s.message()));
+  if (auto s = audit::VerifyTreeHead(head, key); !s.ok())
+    problems.push_back(std::string(s.message()));
   auto root = audit::HashFromBytes(head.root_hash(), "tree_head.root_hash");
   for (const auto& item : report.entries()) {
     if (item.entry().nhs_number() != *nhs) {
@@ -295,7 +295,10 @@ int Report(const ConnectionOptions& connection, const Args& args) {
     bool well_formed = root.ok();
     for (const auto& h : item.inclusion_proof().audit_path()) {
       auto hash = audit::HashFromBytes(h, "audit_path");
-      if (!hash.ok()) well_formed = false; else path.push_back(*hash);
+      if (!hash.ok())
+        well_formed = false;
+      else
+        path.push_back(*hash);
     }
     // Hash the stored bytes the server sent, and check the entry shown is
     // what those bytes say (re-serialising only when the bytes are absent).
@@ -308,16 +311,16 @@ int Report(const ConnectionOptions& connection, const Args& args) {
       shown.clear_index();
       if (!stored.ParseFromString(bytes) ||
           !google::protobuf::util::MessageDifferencer::Equals(stored, shown)) {
-        problems.push_back(absl::StrCat("entry ", item.entry().index(),
-                                        " differs from the bytes the log hashed"));
+        problems.push_back(
+            absl::StrCat("entry ", item.entry().index(), " differs from the bytes the log hashed"));
         continue;
       }
     }
-    absl::Status s = well_formed
-                         ? audit::VerifyInclusion(item.entry().index(), head.tree_size(),
-                                                  audit::LeafHash(bytes), path, *root)
-                         : absl::DataLossError("inclusion proof: malformed");
-    if (!s.ok()) problems.push_back(absl::StrCat("entry ", item.entry().index(), ": ", s.message()));
+    absl::Status s = well_formed ? audit::VerifyInclusion(item.entry().index(), head.tree_size(),
+                                                          audit::LeafHash(bytes), path, *root)
+                                 : absl::DataLossError("inclusion proof: malformed");
+    if (!s.ok())
+      problems.push_back(absl::StrCat("entry ", item.entry().index(), ": ", s.message()));
   }
   if (args.Has("out")) {
     if (auto s = WriteFile(args.Get("out"), ToJson(report), "--out"); !s.ok()) {
@@ -334,12 +337,10 @@ int Report(const ConnectionOptions& connection, const Args& args) {
       const auto& e = item.entry();
       std::cout << "  #" << e.index() << "  "
                 << absl::FormatTime("%Y-%m-%d %H:%M:%S UTC",
-                                    absl::FromUnixSeconds(e.time().seconds()),
-                                    absl::UTCTimeZone())
+                                    absl::FromUnixSeconds(e.time().seconds()), absl::UTCTimeZone())
                 << "  " << caregate::v1::AuditAction_Name(e.action()) << "  "
-                << caregate::v1::AuditOutcome_Name(e.outcome()) << "  by "
-                << e.actor().user_name() << " (" << e.actor().role() << ", "
-                << e.actor().organisation() << ")"
+                << caregate::v1::AuditOutcome_Name(e.outcome()) << "  by " << e.actor().user_name()
+                << " (" << e.actor().role() << ", " << e.actor().organisation() << ")"
                 << (e.has_emergency_access() ? "  EMERGENCY ACCESS" : "") << "\n";
     }
   }
@@ -392,10 +393,14 @@ int List(const ConnectionOptions& connection, const Args& args) {
   request.set_organisation(args.Get("organisation"));
   if (args.Has("outcome")) {
     std::string o = args.Get("outcome");
-    if (o == "permit") request.set_outcome(caregate::v1::AUDIT_OUTCOME_PERMIT);
-    else if (o == "deny") request.set_outcome(caregate::v1::AUDIT_OUTCOME_DENY);
-    else if (o == "error") request.set_outcome(caregate::v1::AUDIT_OUTCOME_ERROR);
-    else return UsageError(Self(), "--outcome: must be permit, deny or error");
+    if (o == "permit")
+      request.set_outcome(caregate::v1::AUDIT_OUTCOME_PERMIT);
+    else if (o == "deny")
+      request.set_outcome(caregate::v1::AUDIT_OUTCOME_DENY);
+    else if (o == "error")
+      request.set_outcome(caregate::v1::AUDIT_OUTCOME_ERROR);
+    else
+      return UsageError(Self(), "--outcome: must be permit, deny or error");
   }
   for (const char* option : {"from", "to"}) {
     if (!args.Has(option)) continue;
@@ -424,10 +429,14 @@ int Emergency(const ConnectionOptions& connection, const Args& args) {
   caregate::v1::ListEmergencyAccessesRequest request;
   if (args.Has("state")) {
     std::string state = args.Get("state");
-    if (state == "awaiting") request.set_state(caregate::v1::REVIEW_STATE_AWAITING_REVIEW);
-    else if (state == "closed") request.set_state(caregate::v1::REVIEW_STATE_CLOSED);
-    else if (state == "escalated") request.set_state(caregate::v1::REVIEW_STATE_ESCALATED);
-    else return UsageError(Self(), "--state: must be awaiting, closed or escalated");
+    if (state == "awaiting")
+      request.set_state(caregate::v1::REVIEW_STATE_AWAITING_REVIEW);
+    else if (state == "closed")
+      request.set_state(caregate::v1::REVIEW_STATE_CLOSED);
+    else if (state == "escalated")
+      request.set_state(caregate::v1::REVIEW_STATE_ESCALATED);
+    else
+      return UsageError(Self(), "--state: must be awaiting, closed or escalated");
   }
   auto size = ParsePageSize(args);
   if (!size.ok()) return UsageError(Self(), size.status().message());
@@ -455,9 +464,12 @@ int Review(const ConnectionOptions& connection, const Args& args) {
   }
   request.set_audit_index(index);
   std::string outcome = args.Get("outcome");
-  if (outcome == "closed") request.set_outcome(caregate::v1::REVIEW_STATE_CLOSED);
-  else if (outcome == "escalated") request.set_outcome(caregate::v1::REVIEW_STATE_ESCALATED);
-  else return UsageError(Self(), "--outcome: must be closed or escalated");
+  if (outcome == "closed")
+    request.set_outcome(caregate::v1::REVIEW_STATE_CLOSED);
+  else if (outcome == "escalated")
+    request.set_outcome(caregate::v1::REVIEW_STATE_ESCALATED);
+  else
+    return UsageError(Self(), "--outcome: must be closed or escalated");
   auto note = args.Require("note");
   if (!note.ok()) return UsageError(Self(), note.status().message());
   request.set_note(*note);

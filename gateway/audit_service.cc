@@ -167,8 +167,7 @@ grpc::ServerUnaryReactor* AuditServiceImpl::GetInclusionProof(
 }
 
 grpc::ServerUnaryReactor* AuditServiceImpl::GetConsistencyProof(
-    grpc::CallbackServerContext* context,
-    const caregate::v1::GetConsistencyProofRequest* request,
+    grpc::CallbackServerContext* context, const caregate::v1::GetConsistencyProofRequest* request,
     caregate::v1::ConsistencyProof* response) {
   return Answer(context, [&]() -> absl::Status {
     auto principal = PrivacyOfficer(context);
@@ -184,8 +183,7 @@ grpc::ServerUnaryReactor* AuditServiceImpl::GetConsistencyProof(
 }
 
 grpc::ServerUnaryReactor* AuditServiceImpl::ListEmergencyAccesses(
-    grpc::CallbackServerContext* context,
-    const caregate::v1::ListEmergencyAccessesRequest* request,
+    grpc::CallbackServerContext* context, const caregate::v1::ListEmergencyAccessesRequest* request,
     caregate::v1::ListEmergencyAccessesResponse* response) {
   return Answer(context, [&]() -> absl::Status {
     auto principal = PrivacyOfficer(context);
@@ -207,15 +205,14 @@ grpc::ServerUnaryReactor* AuditServiceImpl::ListEmergencyAccesses(
 }
 
 grpc::ServerUnaryReactor* AuditServiceImpl::ReviewEmergencyAccess(
-    grpc::CallbackServerContext* context,
-    const caregate::v1::ReviewEmergencyAccessRequest* request,
+    grpc::CallbackServerContext* context, const caregate::v1::ReviewEmergencyAccessRequest* request,
     caregate::v1::EmergencyAccessRecord* response) {
   return Answer(context, [&]() -> absl::Status {
     auto principal = PrivacyOfficer(context);
     if (!principal.ok()) return principal.status();
-    auto record = log_->ReviewEmergencyAccess(request->audit_index(), request->outcome(),
-                                              request->note(), ActorOf(*principal),
-                                              DeadlineOf(context));
+    auto record =
+        log_->ReviewEmergencyAccess(request->audit_index(), request->outcome(), request->note(),
+                                    ActorOf(*principal), DeadlineOf(context));
     if (!record.ok()) return record.status();
     *response = std::move(*record);
     return absl::OkStatus();

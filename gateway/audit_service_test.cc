@@ -168,7 +168,8 @@ TEST_F(AuditServiceTest, AccessReportEntriesProveInclusionAgainstTheSignedHead) 
   Hash root = *HashFromBytes(report.tree_head().root_hash(), "root");
   for (const auto& item : report.entries()) {
     std::vector<Hash> path;
-    for (const auto& h : item.inclusion_proof().audit_path()) path.push_back(*HashFromBytes(h, "p"));
+    for (const auto& h : item.inclusion_proof().audit_path())
+      path.push_back(*HashFromBytes(h, "p"));
     Hash leaf = consent::audit::LeafHash(consent::audit::EntryBytes(item.entry()));
     EXPECT_TRUE(consent::audit::VerifyInclusion(item.entry().index(),
                                                 report.tree_head().tree_size(), leaf, path, root)
@@ -266,25 +267,25 @@ TEST_F(AuditServiceTest, CaregatectlReportAndTreeHeadAgainstALoopbackServer) {
   ASSERT_NE(server, nullptr);
   std::string address = absl::StrCat("127.0.0.1:", port);
 
-  auto report = caregate::testing::RunCommand(
-      {CAREGATECTL, "--address", address, "--token", "privacy_officer:u-po-1", "audit",
-       "report", "--nhs-number", "999 000 0034"});
+  auto report = caregate::testing::RunCommand({CAREGATECTL, "--address", address, "--token",
+                                               "privacy_officer:u-po-1", "audit", "report",
+                                               "--nhs-number", "999 000 0034"});
   EXPECT_EQ(report.exit_code, 0) << report.output;
   EXPECT_THAT(report.output, ::testing::HasSubstr("access report: 3 entries"));
   EXPECT_THAT(report.output, ::testing::HasSubstr("every entry's inclusion proof checked"));
 
   std::string head_file = dir_.path() + "/head.json";
   std::string key_file = dir_.path() + "/key.pub";
-  auto saved = caregate::testing::RunCommand(
-      {CAREGATECTL, "--address", address, "--token", "privacy_officer:u-po-1", "audit",
-       "tree-head", "--out", head_file, "--public-key-out", key_file});
+  auto saved = caregate::testing::RunCommand({CAREGATECTL, "--address", address, "--token",
+                                              "privacy_officer:u-po-1", "audit", "tree-head",
+                                              "--out", head_file, "--public-key-out", key_file});
   ASSERT_EQ(saved.exit_code, 0) << saved.output;
   EXPECT_THAT(saved.output, ::testing::HasSubstr("size 7"));
 
-  auto pinned = caregate::testing::RunCommand(
-      {CAREGATECTL, "--address", address, "--token", "privacy_officer:u-po-1", "audit",
-       "report", "--nhs-number", "9990000026", "--public-key", key_file, "--out",
-       dir_.path() + "/report.json"});
+  auto pinned = caregate::testing::RunCommand({CAREGATECTL, "--address", address, "--token",
+                                               "privacy_officer:u-po-1", "audit", "report",
+                                               "--nhs-number", "9990000026", "--public-key",
+                                               key_file, "--out", dir_.path() + "/report.json"});
   EXPECT_EQ(pinned.exit_code, 0) << pinned.output;
   // An auditor checks offline that the saved report is complete.
   auto complete = caregate::testing::RunCommand(
@@ -296,13 +297,13 @@ TEST_F(AuditServiceTest, CaregatectlReportAndTreeHeadAgainstALoopbackServer) {
   EXPECT_THAT(pinned.output, ::testing::HasSubstr("EMERGENCY ACCESS"));
 
   auto verify = caregate::testing::RunCommand({CAREGATECTL, "audit", "verify", "--db",
-                                               dir_.path() + "/audit.db", "--tree-head",
-                                               head_file, "--public-key", key_file});
+                                               dir_.path() + "/audit.db", "--tree-head", head_file,
+                                               "--public-key", key_file});
   EXPECT_EQ(verify.exit_code, 0) << verify.output;
 
-  auto refused = caregate::testing::RunCommand(
-      {CAREGATECTL, "--address", address, "--token", "gp:u-gp-1", "audit", "report",
-       "--nhs-number", "9990000018"});
+  auto refused =
+      caregate::testing::RunCommand({CAREGATECTL, "--address", address, "--token", "gp:u-gp-1",
+                                     "audit", "report", "--nhs-number", "9990000018"});
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_THAT(refused.output, ::testing::HasSubstr("ROLE_NOT_PERMITTED"));
   server->Shutdown();
@@ -325,7 +326,8 @@ TEST_F(AuditServiceTest, CaregatectlListAndReviewEmergencyAccess) {
   ASSERT_NE(server, nullptr);
   auto ctl = [&](const std::string& token, std::vector<std::string> args) {
     std::vector<std::string> argv = {CAREGATECTL, "--address", absl::StrCat("127.0.0.1:", port),
-                                     "--token", token, "--json", "audit"};
+                                     "--token",   token,       "--json",
+                                     "audit"};
     argv.insert(argv.end(), args.begin(), args.end());
     return caregate::testing::RunCommand(argv);
   };
@@ -348,9 +350,9 @@ TEST_F(AuditServiceTest, CaregatectlListAndReviewEmergencyAccess) {
   EXPECT_EQ(own.exit_code, 1);
   EXPECT_THAT(own.output, ::testing::HasSubstr("SELF_REVIEW_NOT_PERMITTED"));
 
-  auto reviewed = ctl("privacy_officer:u-po-1", {"review", "--index", std::to_string(access),
-                                                 "--outcome", "escalated", "--note",
-                                                 "no attendance record"});
+  auto reviewed =
+      ctl("privacy_officer:u-po-1", {"review", "--index", std::to_string(access), "--outcome",
+                                     "escalated", "--note", "no attendance record"});
   EXPECT_EQ(reviewed.exit_code, 0) << reviewed.output;
   EXPECT_THAT(reviewed.output, ::testing::HasSubstr("REVIEW_STATE_ESCALATED"));
   EXPECT_EQ(log_->size(), 4u);

@@ -21,7 +21,12 @@ std::vector<std::string> Hexes(const std::vector<Hash>& hashes) {
 
 // RFC 6962 / RFC 9162 reference data (certificate-transparency test vectors):
 // the eight leaves and the roots of the trees of sizes 1..8.
-const char* const kVectorLeaves[] = {"", "00", "10", "2021", "3031", "40414243",
+const char* const kVectorLeaves[] = {"",
+                                     "00",
+                                     "10",
+                                     "2021",
+                                     "3031",
+                                     "40414243",
                                      "5051525354555657",
                                      "606162636465666768696a6b6c6d6e6f"};
 const char* const kVectorRoots[] = {
@@ -93,8 +98,8 @@ TEST(MerkleTest, ConsistencyProofsMatchRfc6962Vectors) {
 // one hash changed must not.
 TEST(MerkleTest, MatchesIndependentReferenceForSizes1To1000) {
   constexpr int kMax = 1000;
-  std::string command = absl::StrCat("/usr/bin/python3 ", CAREGATE_AUDIT_TESTDATA,
-                                     "/merkle_reference.py ", kMax);
+  std::string command =
+      absl::StrCat("/usr/bin/python3 ", CAREGATE_AUDIT_TESTDATA, "/merkle_reference.py ", kMax);
   FILE* pipe = popen(command.c_str(), "r");
   ASSERT_NE(pipe, nullptr);
   std::string output;
@@ -185,8 +190,7 @@ TEST(MerkleTest, LargeTreeAnswersProofsFromCachedSubtrees) {
   }
   auto consistency = tree.ConsistencyProof(77777, 100000);
   ASSERT_TRUE(consistency.ok());
-  EXPECT_TRUE(
-      VerifyConsistency(77777, 100000, *tree.Root(77777), root, *consistency).ok());
+  EXPECT_TRUE(VerifyConsistency(77777, 100000, *tree.Root(77777), root, *consistency).ok());
 }
 
 }  // namespace

@@ -42,10 +42,9 @@ absl::StatusOr<LogVerification> VerifyStoredLog(common::sql::Database& database,
       [&](const Row& row) -> absl::Status {
         uint64_t index = static_cast<uint64_t>(row[0].AsInt());
         if (index != expected) {
-          note(index > expected
-                   ? absl::StrCat("entries ", expected, "..", index - 1,
-                                  " are missing (removed entries)")
-                   : absl::StrCat("entry index ", index, " is out of order"));
+          note(index > expected ? absl::StrCat("entries ", expected, "..", index - 1,
+                                               " are missing (removed entries)")
+                                : absl::StrCat("entry index ", index, " is out of order"));
         }
         expected = index + 1;
         const std::string& bytes = row[1].AsText();
@@ -112,12 +111,13 @@ absl::StatusOr<std::vector<std::string>> CheckAccessReportComplete(
         bool about = entry.ParseFromString(bytes) && entry.nhs_number() == nhs_number;
         auto it = reported.find(index);
         if (about && it == reported.end()) {
-          problems.push_back(absl::StrCat("entry ", index,
-                                          " is about this person but missing from the report"));
+          problems.push_back(
+              absl::StrCat("entry ", index, " is about this person but missing from the report"));
         } else if (it != reported.end()) {
           seen.insert(index);
           if (!about) {
-            problems.push_back(absl::StrCat("entry ", index, " in the report is not about this "
+            problems.push_back(absl::StrCat("entry ", index,
+                                            " in the report is not about this "
                                             "person in the log"));
           } else if (it->second != bytes) {
             problems.push_back(
