@@ -87,8 +87,8 @@ void BM_AuditAppendDurable(benchmark::State& state) {
   // Google Benchmark starts the timed loop on every thread together, after
   // thread 0's setup above.
   for (auto _ : state) {
-    auto index = g_log->Append(TypicalEntry(g_counter.fetch_add(1)),
-                               absl::Now() + absl::Seconds(30));
+    auto index =
+        g_log->Append(TypicalEntry(g_counter.fetch_add(1)), absl::Now() + absl::Seconds(30));
     if (!index.ok()) state.SkipWithError("append failed");
   }
   state.SetItemsProcessed(state.iterations());

@@ -24,11 +24,18 @@ const std::vector<Command>& AllCommands() {
        "bundles with gp/index.json",
        RunDemoData},
       {"audit",
-       "audit verify --db TARGET --tree-head FILE --public-key FILE | audit export --db TARGET "
-       "[--from-index N] [--out FILE] | audit tree-head --out FILE [--public-key-out FILE] | "
-       "audit report --nhs-number N [--public-key FILE]",
-       "Verify the audit log offline, export FHIR AuditEvents, save a signed tree head, print a "
-       "person's proven access report",
+       "audit verify --db TARGET --tree-head FILE --public-key FILE\n"
+       "  audit check-report --db TARGET --report FILE --nhs-number N --public-key FILE\n"
+       "  audit export --db TARGET [--from-index N] [--out FILE] [--gateway-id ID]\n"
+       "  audit tree-head --out FILE [--public-key-out FILE]\n"
+       "  audit report --nhs-number N [--public-key FILE] [--out FILE]\n"
+       "  audit list [--nhs-number N] [--user ID] [--organisation ODS]\n"
+       "             [--outcome permit|deny|error] [--from T] [--to T] [--page-size N]\n"
+       "  audit emergency [--state awaiting|closed|escalated]\n"
+       "  audit review --index N --outcome closed|escalated --note TEXT",
+       "The audit log: verify it offline (TARGET = SQLite file or PostgreSQL conninfo), check "
+       "a saved access report is complete, export FHIR AuditEvents, save a signed tree head, "
+       "print a person's proven access report, list events, review emergency accesses",
        RunAudit},
       {"token", "token --role ROLE --user ID --org ODS [--name N] [--teams T1,T2] [--ttl 15m] [--assurance 3] [--config FILE] [--data-dir DIR]",
        "Mint a bearer token with the demo issuer's key (demo configuration only)", RunToken},

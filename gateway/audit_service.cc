@@ -2,14 +2,14 @@
 
 #include <chrono>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "common/nhs_number.h"
 #include "common/status.h"
+#include "gateway/call_credentials.h"
 #include "gateway/grpc_status.h"
 
 namespace caregate::gateway {
@@ -59,15 +59,6 @@ caregate::v1::AuditActor ActorOf(const Principal& principal) {
   return actor;
 }
 
-// The O= attribute of an RFC 2253 subject such as "CN=x,O=Council,C=GB".
-std::string OrganisationOf(absl::string_view subject) {
-  for (absl::string_view part : absl::StrSplit(subject, ',')) {
-    part = absl::StripAsciiWhitespace(part);
-    if (absl::ConsumePrefix(&part, "O=")) return std::string(part);
-  }
-  return "";
-}
-
 template <typename Fn>
 grpc::ServerUnaryReactor* Answer(grpc::CallbackServerContext* context, Fn&& fn) {
   auto* reactor = context->DefaultReactor();
@@ -83,19 +74,8 @@ AuditServiceImpl::AuditServiceImpl(consent::audit::SqlAuditLog* log,
 
 absl::StatusOr<Principal> AuditServiceImpl::PrivacyOfficer(
     grpc::CallbackServerContext* context) const {
-  std::string authorization;
-  auto it = context->client_metadata().find("authorization");
-  if (it != context->client_metadata().end()) {
-    authorization.assign(it->second.data(), it->second.size());
-  }
-  std::string subject;
-  if (auto auth = context->auth_context()) {
-    auto values = auth->FindPropertyValues("x509_subject");
-    if (!values.empty()) subject.assign(values[0].data(), values[0].size());
-  }
-  std::string organisation = OrganisationOf(subject);
-  consent::CallCredentials call{authorization, organisation, subject};
-  auto principal = authenticator_->Authenticate(call);
+  ReceivedCredentials credentials = CredentialsOf(*context);
+  auto principal = authenticator_->Authenticate(credentials.view());
   if (!principal.ok()) return principal.status();
   if (principal->role != consent::Role::kPrivacyOfficer) {
     return common::PermissionDeniedWithReason(
@@ -187,8 +167,7 @@ grpc::ServerUnaryReactor* AuditServiceImpl::GetInclusionProof(
 }
 
 grpc::ServerUnaryReactor* AuditServiceImpl::GetConsistencyProof(
-    grpc::CallbackServerContext* context,
-    const caregate::v1::GetConsistencyProofRequest* request,
+    grpc::CallbackServerContext* context, const caregate::v1::GetConsistencyProofRequest* request,
     caregate::v1::ConsistencyProof* response) {
   return Answer(context, [&]() -> absl::Status {
     auto principal = PrivacyOfficer(context);
@@ -204,8 +183,7 @@ grpc::ServerUnaryReactor* AuditServiceImpl::GetConsistencyProof(
 }
 
 grpc::ServerUnaryReactor* AuditServiceImpl::ListEmergencyAccesses(
-    grpc::CallbackServerContext* context,
-    const caregate::v1::ListEmergencyAccessesRequest* request,
+    grpc::CallbackServerContext* context, const caregate::v1::ListEmergencyAccessesRequest* request,
     caregate::v1::ListEmergencyAccessesResponse* response) {
   return Answer(context, [&]() -> absl::Status {
     auto principal = PrivacyOfficer(context);
@@ -227,15 +205,14 @@ grpc::ServerUnaryReactor* AuditServiceImpl::ListEmergencyAccesses(
 }
 
 grpc::ServerUnaryReactor* AuditServiceImpl::ReviewEmergencyAccess(
-    grpc::CallbackServerContext* context,
-    const caregate::v1::ReviewEmergencyAccessRequest* request,
+    grpc::CallbackServerContext* context, const caregate::v1::ReviewEmergencyAccessRequest* request,
     caregate::v1::EmergencyAccessRecord* response) {
   return Answer(context, [&]() -> absl::Status {
     auto principal = PrivacyOfficer(context);
     if (!principal.ok()) return principal.status();
-    auto record = log_->ReviewEmergencyAccess(request->audit_index(), request->outcome(),
-                                              request->note(), ActorOf(*principal),
-                                              DeadlineOf(context));
+    auto record =
+        log_->ReviewEmergencyAccess(request->audit_index(), request->outcome(), request->note(),
+                                    ActorOf(*principal), DeadlineOf(context));
     if (!record.ok()) return record.status();
     *response = std::move(*record);
     return absl::OkStatus();

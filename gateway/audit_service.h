@@ -24,26 +24,22 @@ namespace caregate::gateway {
 class AuditServiceImpl final : public caregate::v1::AuditService::CallbackService {
  public:
   // Neither is owned; both must outlive the service.
-  AuditServiceImpl(consent::audit::SqlAuditLog* log,
-                   const consent::Authenticator* authenticator);
+  AuditServiceImpl(consent::audit::SqlAuditLog* log, const consent::Authenticator* authenticator);
 
   grpc::ServerUnaryReactor* ListAuditEvents(
       grpc::CallbackServerContext* context, const caregate::v1::ListAuditEventsRequest* request,
       caregate::v1::ListAuditEventsResponse* response) override;
-  grpc::ServerUnaryReactor* GetAccessReport(
-      grpc::CallbackServerContext* context, const caregate::v1::GetAccessReportRequest* request,
-      caregate::v1::AccessReport* response) override;
-  grpc::ServerUnaryReactor* GetSignedTreeHead(
-      grpc::CallbackServerContext* context,
-      const caregate::v1::GetSignedTreeHeadRequest* request,
-      caregate::v1::SignedTreeHead* response) override;
-  grpc::ServerUnaryReactor* GetInclusionProof(
-      grpc::CallbackServerContext* context,
-      const caregate::v1::GetInclusionProofRequest* request,
-      caregate::v1::InclusionProof* response) override;
+  grpc::ServerUnaryReactor* GetAccessReport(grpc::CallbackServerContext* context,
+                                            const caregate::v1::GetAccessReportRequest* request,
+                                            caregate::v1::AccessReport* response) override;
+  grpc::ServerUnaryReactor* GetSignedTreeHead(grpc::CallbackServerContext* context,
+                                              const caregate::v1::GetSignedTreeHeadRequest* request,
+                                              caregate::v1::SignedTreeHead* response) override;
+  grpc::ServerUnaryReactor* GetInclusionProof(grpc::CallbackServerContext* context,
+                                              const caregate::v1::GetInclusionProofRequest* request,
+                                              caregate::v1::InclusionProof* response) override;
   grpc::ServerUnaryReactor* GetConsistencyProof(
-      grpc::CallbackServerContext* context,
-      const caregate::v1::GetConsistencyProofRequest* request,
+      grpc::CallbackServerContext* context, const caregate::v1::GetConsistencyProofRequest* request,
       caregate::v1::ConsistencyProof* response) override;
   grpc::ServerUnaryReactor* ListEmergencyAccesses(
       grpc::CallbackServerContext* context,

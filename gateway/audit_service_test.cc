@@ -168,7 +168,8 @@ TEST_F(AuditServiceTest, AccessReportEntriesProveInclusionAgainstTheSignedHead) 
   Hash root = *HashFromBytes(report.tree_head().root_hash(), "root");
   for (const auto& item : report.entries()) {
     std::vector<Hash> path;
-    for (const auto& h : item.inclusion_proof().audit_path()) path.push_back(*HashFromBytes(h, "p"));
+    for (const auto& h : item.inclusion_proof().audit_path())
+      path.push_back(*HashFromBytes(h, "p"));
     Hash leaf = consent::audit::LeafHash(consent::audit::EntryBytes(item.entry()));
     EXPECT_TRUE(consent::audit::VerifyInclusion(item.entry().index(),
                                                 report.tree_head().tree_size(), leaf, path, root)
@@ -266,38 +267,95 @@ TEST_F(AuditServiceTest, CaregatectlReportAndTreeHeadAgainstALoopbackServer) {
   ASSERT_NE(server, nullptr);
   std::string address = absl::StrCat("127.0.0.1:", port);
 
-  auto report = caregate::testing::RunCommand(
-      {CAREGATECTL, "--address", address, "--token", "privacy_officer:u-po-1", "audit",
-       "report", "--nhs-number", "999 000 0034"});
+  auto report = caregate::testing::RunCommand({CAREGATECTL, "--address", address, "--token",
+                                               "privacy_officer:u-po-1", "audit", "report",
+                                               "--nhs-number", "999 000 0034"});
   EXPECT_EQ(report.exit_code, 0) << report.output;
   EXPECT_THAT(report.output, ::testing::HasSubstr("access report: 3 entries"));
   EXPECT_THAT(report.output, ::testing::HasSubstr("every entry's inclusion proof checked"));
 
   std::string head_file = dir_.path() + "/head.json";
   std::string key_file = dir_.path() + "/key.pub";
-  auto saved = caregate::testing::RunCommand(
-      {CAREGATECTL, "--address", address, "--token", "privacy_officer:u-po-1", "audit",
-       "tree-head", "--out", head_file, "--public-key-out", key_file});
+  auto saved = caregate::testing::RunCommand({CAREGATECTL, "--address", address, "--token",
+                                              "privacy_officer:u-po-1", "audit", "tree-head",
+                                              "--out", head_file, "--public-key-out", key_file});
   ASSERT_EQ(saved.exit_code, 0) << saved.output;
   EXPECT_THAT(saved.output, ::testing::HasSubstr("size 7"));
 
-  auto pinned = caregate::testing::RunCommand(
-      {CAREGATECTL, "--address", address, "--token", "privacy_officer:u-po-1", "audit",
-       "report", "--nhs-number", "9990000026", "--public-key", key_file});
+  auto pinned = caregate::testing::RunCommand({CAREGATECTL, "--address", address, "--token",
+                                               "privacy_officer:u-po-1", "audit", "report",
+                                               "--nhs-number", "9990000026", "--public-key",
+                                               key_file, "--out", dir_.path() + "/report.json"});
   EXPECT_EQ(pinned.exit_code, 0) << pinned.output;
+  // An auditor checks offline that the saved report is complete.
+  auto complete = caregate::testing::RunCommand(
+      {CAREGATECTL, "audit", "check-report", "--db", dir_.path() + "/audit.db", "--report",
+       dir_.path() + "/report.json", "--nhs-number", "9990000026", "--public-key", key_file});
+  EXPECT_EQ(complete.exit_code, 0) << complete.output;
+  EXPECT_THAT(complete.output, ::testing::HasSubstr("every one of the 1 entries"));
   EXPECT_THAT(pinned.output, ::testing::HasSubstr("with the pinned key"));
   EXPECT_THAT(pinned.output, ::testing::HasSubstr("EMERGENCY ACCESS"));
 
   auto verify = caregate::testing::RunCommand({CAREGATECTL, "audit", "verify", "--db",
-                                               dir_.path() + "/audit.db", "--tree-head",
-                                               head_file, "--public-key", key_file});
+                                               dir_.path() + "/audit.db", "--tree-head", head_file,
+                                               "--public-key", key_file});
   EXPECT_EQ(verify.exit_code, 0) << verify.output;
 
-  auto refused = caregate::testing::RunCommand(
-      {CAREGATECTL, "--address", address, "--token", "gp:u-gp-1", "audit", "report",
-       "--nhs-number", "9990000018"});
+  auto refused =
+      caregate::testing::RunCommand({CAREGATECTL, "--address", address, "--token", "gp:u-gp-1",
+                                     "audit", "report", "--nhs-number", "9990000018"});
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_THAT(refused.output, ::testing::HasSubstr("ROLE_NOT_PERMITTED"));
+  server->Shutdown();
+}
+
+// A privacy officer's day through caregatectl: list denials, see the
+// emergency access awaiting review, fail to review their own, review another.
+TEST_F(AuditServiceTest, CaregatectlListAndReviewEmergencyAccess) {
+  auto denied = Access(0);
+  denied.set_outcome(caregate::v1::AUDIT_OUTCOME_DENY);
+  denied.set_reason("NO_CONSENT");
+  ASSERT_TRUE(log_->Append(denied, Soon()).ok());
+  ASSERT_TRUE(log_->Append(Access(1), Soon()).ok());
+  uint64_t access = *log_->Append(EmergencyAccessEntry(2, "u-gp-7"), Soon());
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(service_.get());
+  auto server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+  auto ctl = [&](const std::string& token, std::vector<std::string> args) {
+    std::vector<std::string> argv = {CAREGATECTL, "--address", absl::StrCat("127.0.0.1:", port),
+                                     "--token",   token,       "--json",
+                                     "audit"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return caregate::testing::RunCommand(argv);
+  };
+
+  auto denials = ctl("privacy_officer:u-po-1", {"list", "--outcome", "deny"});
+  EXPECT_EQ(denials.exit_code, 0) << denials.output;
+  EXPECT_THAT(denials.output, ::testing::HasSubstr("NO_CONSENT"));
+  EXPECT_THAT(denials.output, ::testing::Not(::testing::HasSubstr("req-1")));
+
+  auto bad_time = ctl("privacy_officer:u-po-1", {"list", "--from", "yesterday"});
+  EXPECT_EQ(bad_time.exit_code, 2);
+  EXPECT_THAT(bad_time.output, ::testing::HasSubstr("--from: must be an RFC 3339 time"));
+
+  auto waiting = ctl("privacy_officer:u-po-1", {"emergency", "--state", "awaiting"});
+  EXPECT_EQ(waiting.exit_code, 0) << waiting.output;
+  EXPECT_THAT(waiting.output, ::testing::HasSubstr("REVIEW_STATE_AWAITING_REVIEW"));
+
+  auto own = ctl("privacy_officer:u-gp-7", {"review", "--index", std::to_string(access),
+                                            "--outcome", "closed", "--note", "mine"});
+  EXPECT_EQ(own.exit_code, 1);
+  EXPECT_THAT(own.output, ::testing::HasSubstr("SELF_REVIEW_NOT_PERMITTED"));
+
+  auto reviewed =
+      ctl("privacy_officer:u-po-1", {"review", "--index", std::to_string(access), "--outcome",
+                                     "escalated", "--note", "no attendance record"});
+  EXPECT_EQ(reviewed.exit_code, 0) << reviewed.output;
+  EXPECT_THAT(reviewed.output, ::testing::HasSubstr("REVIEW_STATE_ESCALATED"));
+  EXPECT_EQ(log_->size(), 4u);
   server->Shutdown();
 }
 

@@ -80,8 +80,8 @@ TEST_P(AuditCrashTest, EveryAcknowledgedEntrySurvivesSigkill) {
 
   caregate::v1::SignedTreeHead head;
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(last_head, &head).ok());
-  auto result = VerifyStoredLog((*log)->database(), head, (*log)->signer().public_key_pem(),
-                                testing::Soon());
+  auto result =
+      VerifyStoredLog((*log)->database(), head, (*log)->signer().public_key_pem(), testing::Soon());
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_TRUE(result->ok()) << ::testing::PrintToString(result->problems);
   // And more appends carry on from where the log stopped.

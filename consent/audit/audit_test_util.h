@@ -22,7 +22,7 @@ inline absl::Time Soon() { return absl::Now() + absl::Seconds(30); }
 // A store config for `engine`: a SQLite file under `dir`, or a fresh database
 // on the shared PostgreSQL test server.
 inline caregate::config::v1::StoreConfig StoreFor(common::sql::Engine engine,
-                                                   const std::string& dir) {
+                                                  const std::string& dir) {
   caregate::config::v1::StoreConfig store;
   if (engine == common::sql::Engine::kSqlite) {
     store.mutable_sqlite()->set_path(dir + "/audit.db");
@@ -68,8 +68,7 @@ inline caregate::v1::AuditEntry Access(int i, const std::string& nhs_number = "9
 
 inline caregate::v1::AuditEntry EmergencyAccessEntry(int i, const std::string& user) {
   caregate::v1::AuditEntry e = Access(i, "9990000026", user);
-  e.mutable_emergency_access()->set_reason(
-      caregate::v1::EMERGENCY_REASON_EMERGENCY_TREATMENT);
+  e.mutable_emergency_access()->set_reason(caregate::v1::EMERGENCY_REASON_EMERGENCY_TREATMENT);
   e.mutable_emergency_access()->set_justification("unconscious on arrival");
   e.set_reason("EMERGENCY_ACCESS");
   return e;

@@ -14,18 +14,17 @@
 namespace caregate::consent::audit {
 namespace {
 
-using ::testing::HasSubstr;
 using common::sql::Engine;
 using common::sql::Value;
 using testing::Access;
+using ::testing::HasSubstr;
 using testing::Soon;
 
 class AuditVerifyTest : public ::testing::TestWithParam<Engine> {
  protected:
   void SetUp() override {
     store_ = testing::StoreFor(GetParam(), dir_.path());
-    target_ = GetParam() == Engine::kSqlite ? store_.sqlite().path()
-                                            : store_.postgres().conninfo();
+    target_ = GetParam() == Engine::kSqlite ? store_.sqlite().path() : store_.postgres().conninfo();
     auto signer = TreeHeadSigner::Generate();
     key_pem_ = (*signer)->PrivateKeyPem();
     Write(dir_.path() + "/key.pub", (*signer)->public_key_pem());
@@ -73,8 +72,8 @@ class AuditVerifyTest : public ::testing::TestWithParam<Engine> {
 
   caregate::testing::CommandResult Verify() {
     return caregate::testing::RunCommand({CAREGATECTL, "audit", "verify", "--db", target_,
-                                          "--tree-head", dir_.path() + "/head.json",
-                                          "--public-key", dir_.path() + "/key.pub"});
+                                          "--tree-head", dir_.path() + "/head.json", "--public-key",
+                                          dir_.path() + "/key.pub"});
   }
 
   caregate::testing::TempDir dir_;
@@ -140,7 +139,8 @@ TEST_P(AuditVerifyTest, DetectsTruncatedTail) {
   Sql("DELETE FROM audit_entries WHERE idx >= 7");
   auto result = Verify();
   EXPECT_EQ(result.exit_code, 1) << result.output;
-  EXPECT_THAT(result.output, HasSubstr("the log holds 7 entries but the signed tree head covers 10"));
+  EXPECT_THAT(result.output,
+              HasSubstr("the log holds 7 entries but the signed tree head covers 10"));
 }
 
 TEST_P(AuditVerifyTest, DetectsRollbackToOlderState) {
@@ -165,9 +165,9 @@ TEST_P(AuditVerifyTest, DetectsForgedTreeHead) {
 }
 
 TEST_P(AuditVerifyTest, ExportWritesOneFhirAuditEventPerEntry) {
-  auto result = caregate::testing::RunCommand(
-      {CAREGATECTL, "audit", "export", "--db", target_, "--from-index", "7", "--out",
-       dir_.path() + "/events.ndjson"});
+  auto result =
+      caregate::testing::RunCommand({CAREGATECTL, "audit", "export", "--db", target_,
+                                     "--from-index", "7", "--out", dir_.path() + "/events.ndjson"});
   ASSERT_EQ(result.exit_code, 0) << result.output;
   std::ifstream in(dir_.path() + "/events.ndjson");
   std::string line;
@@ -176,10 +176,40 @@ TEST_P(AuditVerifyTest, ExportWritesOneFhirAuditEventPerEntry) {
     google::protobuf::Struct event;
     ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(line, &event).ok()) << line;
     EXPECT_EQ(event.fields().at("resourceType").string_value(), "AuditEvent");
-    EXPECT_EQ(event.fields().at("id").string_value(), "caregate-audit-" + std::to_string(7 + lines));
+    EXPECT_EQ(event.fields().at("id").string_value(),
+              "caregate-audit-" + std::to_string(7 + lines));
     ++lines;
   }
   EXPECT_EQ(lines, 3);
+}
+
+// An access report whose every proof verifies can still leave an entry out;
+// an auditor holding the log catches that offline with check-report.
+TEST_P(AuditVerifyTest, CheckReportDetectsAnOmittedEntry) {
+  for (int i = 10; i < 16; ++i) {
+    ASSERT_TRUE(log_->Append(Access(i, i % 2 ? "9990000034" : "9990000018"), Soon()).ok());
+  }
+  auto report = log_->AccessReport("9990000034", Soon());
+  ASSERT_TRUE(report.ok());
+  ASSERT_EQ(report->entries_size(), 3);
+  auto check = [&](const caregate::v1::AccessReport& r) {
+    std::string json;
+    EXPECT_TRUE(google::protobuf::util::MessageToJsonString(r, &json).ok());
+    Write(dir_.path() + "/report.json", json);
+    return caregate::testing::RunCommand({CAREGATECTL, "audit", "check-report", "--db", target_,
+                                          "--report", dir_.path() + "/report.json", "--nhs-number",
+                                          "9990000034", "--public-key", dir_.path() + "/key.pub"});
+  };
+  auto complete = check(*report);
+  EXPECT_EQ(complete.exit_code, 0) << complete.output;
+  EXPECT_THAT(complete.output, HasSubstr("every one of the 3 entries"));
+
+  auto omitted = *report;
+  omitted.mutable_entries()->DeleteSubrange(1, 1);
+  auto result = check(omitted);
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_THAT(result.output,
+              HasSubstr("entry 13 is about this person but missing from the report"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, AuditVerifyTest,

@@ -8,10 +8,10 @@
 namespace caregate::consent::audit {
 namespace {
 
+using caregate::v1::AuditEntry;
 using google::protobuf::ListValue;
 using google::protobuf::Struct;
 using google::protobuf::Value;
-using caregate::v1::AuditEntry;
 
 Value Str(absl::string_view s) {
   Value v;
@@ -62,9 +62,9 @@ std::string ToFhirAuditEvent(const AuditEntry& entry, absl::string_view gateway_
               entry.action() == AUDIT_ACTION_GET_SOCIAL_CARE_SUMMARY ||
               entry.action() == AUDIT_ACTION_GET_COMBINED_PROFILE;
   bool create = entry.action() == AUDIT_ACTION_RECORD_CONSENT;
-  const char* profile = read ? "IHE.BasicAudit.PatientRead"
-                             : (create ? "IHE.BasicAudit.PatientCreate"
-                                       : "IHE.BasicAudit.PatientUpdate");
+  const char* profile =
+      read ? "IHE.BasicAudit.PatientRead"
+           : (create ? "IHE.BasicAudit.PatientCreate" : "IHE.BasicAudit.PatientUpdate");
   const char* interaction = read ? "read" : (create ? "create" : "update");
   const char* action = read ? "R" : (create ? "C" : "U");
   const char* outcome = entry.outcome() == AUDIT_OUTCOME_PERMIT
@@ -72,10 +72,9 @@ std::string ToFhirAuditEvent(const AuditEntry& entry, absl::string_view gateway_
                             : (entry.outcome() == AUDIT_OUTCOME_DENY ? "4" : "8");
   bool emergency = entry.has_emergency_access();
 
-  Value purpose = emergency
-                      ? List({Concept({Coding(kActReason, "ETREAT", "Emergency Treatment")}),
-                              Concept({Coding(kActReason, "BTG", "break the glass")})})
-                      : List({Concept({Coding(kActReason, "TREAT", "treatment")})});
+  Value purpose = emergency ? List({Concept({Coding(kActReason, "ETREAT", "Emergency Treatment")}),
+                                    Concept({Coding(kActReason, "BTG", "break the glass")})})
+                            : List({Concept({Coding(kActReason, "TREAT", "treatment")})});
 
   Struct user = Fields({
       {"type", Concept({Coding("http://terminology.hl7.org/CodeSystem/v3-RoleClass", "PROV",
@@ -84,17 +83,18 @@ std::string ToFhirAuditEvent(const AuditEntry& entry, absl::string_view gateway_
                                      entry.actor().role(), entry.actor().role())}),
                      Concept({Coding("https://fhir.nhs.uk/CodeSystem/NHSDigital-SDS-JobRoleCode",
                                      entry.actor().rbac_role(), entry.actor().rbac_role())})})},
-      {"who", Obj(Fields({{"identifier",
-                           Obj(Fields({{"system", Str("https://fhir.nhs.uk/Id/sds-user-id")},
-                                       {"value", Str(entry.actor().user_id())}}))},
-                          {"display", Str(entry.actor().user_name())}}))},
+      {"who",
+       Obj(Fields({{"identifier", Obj(Fields({{"system", Str("https://fhir.nhs.uk/Id/sds-user-id")},
+                                              {"value", Str(entry.actor().user_id())}}))},
+                   {"display", Str(entry.actor().user_name())}}))},
       {"requestor", Bool(true)},
       {"purposeOfUse", purpose},
   });
   Struct organisation = Fields({
-      {"who", Obj(Fields({{"identifier",
-                           Obj(Fields({{"system", Str("https://fhir.nhs.uk/Id/ods-organization-code")},
-                                       {"value", Str(entry.actor().organisation())}}))}}))},
+      {"who",
+       Obj(Fields({{"identifier",
+                    Obj(Fields({{"system", Str("https://fhir.nhs.uk/Id/ods-organization-code")},
+                                {"value", Str(entry.actor().organisation())}}))}}))},
       {"requestor", Bool(false)},
   });
   Struct client = Fields({
@@ -110,9 +110,9 @@ std::string ToFhirAuditEvent(const AuditEntry& entry, absl::string_view gateway_
   Struct patient = Fields({
       {"type", Coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "1", "Person")},
       {"role", Coding("http://terminology.hl7.org/CodeSystem/object-role", "1", "Patient")},
-      {"what", Obj(Fields({{"identifier",
-                            Obj(Fields({{"system", Str("https://fhir.nhs.uk/Id/nhs-number")},
-                                        {"value", Str(entry.nhs_number())}}))}}))},
+      {"what",
+       Obj(Fields({{"identifier", Obj(Fields({{"system", Str("https://fhir.nhs.uk/Id/nhs-number")},
+                                              {"value", Str(entry.nhs_number())}}))}}))},
   });
   Value detail;
   detail.mutable_list_value();
@@ -132,12 +132,13 @@ std::string ToFhirAuditEvent(const AuditEntry& entry, absl::string_view gateway_
     add_detail("review_note", entry.review_note());
   }
   Struct log_entry = Fields({
-      {"type", Coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "2",
-                      "System Object")},
-      {"role", Coding("http://terminology.hl7.org/CodeSystem/object-role", "13", "Security Resource")},
-      {"what", Obj(Fields({{"identifier",
-                            Obj(Fields({{"system", Str("urn:caregate:audit-log-index")},
-                                        {"value", Str(absl::StrCat(entry.index()))}}))}}))},
+      {"type",
+       Coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "2", "System Object")},
+      {"role",
+       Coding("http://terminology.hl7.org/CodeSystem/object-role", "13", "Security Resource")},
+      {"what",
+       Obj(Fields({{"identifier", Obj(Fields({{"system", Str("urn:caregate:audit-log-index")},
+                                              {"value", Str(absl::StrCat(entry.index()))}}))}}))},
       {"detail", detail},
   });
 
@@ -147,18 +148,19 @@ std::string ToFhirAuditEvent(const AuditEntry& entry, absl::string_view gateway_
       {"meta", Obj(Fields({{"profile", List({Str(absl::StrCat(kBalp, profile))})}}))},
       {"type", Coding("http://terminology.hl7.org/CodeSystem/audit-event-type", "rest",
                       "Restful Operation")},
-      {"subtype", List({Coding("http://hl7.org/fhir/restful-interaction", interaction,
-                               interaction)})},
+      {"subtype",
+       List({Coding("http://hl7.org/fhir/restful-interaction", interaction, interaction)})},
       {"action", Str(action)},
       {"recorded", Str(Rfc3339(entry.time()))},
       {"outcome", Str(outcome)},
       {"outcomeDesc", Str(entry.reason())},
       {"purposeOfEvent", purpose},
       {"agent", List({Obj(client), Obj(server), Obj(user), Obj(organisation)})},
-      {"source", Obj(Fields({{"observer", Obj(Fields({{"display", Str(gateway_id)}}))},
-                            {"type", List({Coding(
-                                         "http://terminology.hl7.org/CodeSystem/security-source-type",
-                                         "4", "Application Server")})}}))},
+      {"source",
+       Obj(Fields(
+           {{"observer", Obj(Fields({{"display", Str(gateway_id)}}))},
+            {"type", List({Coding("http://terminology.hl7.org/CodeSystem/security-source-type", "4",
+                                  "Application Server")})}}))},
       {"entity", List({Obj(patient), Obj(log_entry)})},
   });
   std::string json;

@@ -25,9 +25,9 @@ TEST(FhirExportTest, RecordReadIsBalpPatientReadShape) {
   Struct event = Parse(ToFhirAuditEvent(entry, "gw-1"));
   EXPECT_EQ(At(event, "resourceType").string_value(), "AuditEvent");
   EXPECT_EQ(At(event, "id").string_value(), "caregate-audit-42");
-  EXPECT_EQ(At(event, "meta").struct_value().fields().at("profile").list_value().values(0)
-                .string_value(),
-            "https://profiles.ihe.net/ITI/BALP/StructureDefinition/IHE.BasicAudit.PatientRead");
+  EXPECT_EQ(
+      At(event, "meta").struct_value().fields().at("profile").list_value().values(0).string_value(),
+      "https://profiles.ihe.net/ITI/BALP/StructureDefinition/IHE.BasicAudit.PatientRead");
   EXPECT_EQ(At(At(event, "type").struct_value(), "code").string_value(), "rest");
   EXPECT_EQ(At(At(event, "subtype").list_value().values(0).struct_value(), "code").string_value(),
             "read");
@@ -35,8 +35,11 @@ TEST(FhirExportTest, RecordReadIsBalpPatientReadShape) {
   EXPECT_EQ(At(event, "outcome").string_value(), "0");
   EXPECT_EQ(At(event, "recorded").string_value(), "2023-11-14T22:13:25.000Z");
   EXPECT_EQ(At(At(At(event, "purposeOfEvent").list_value().values(0).struct_value(), "coding")
-                    .list_value().values(0).struct_value(),
-               "code").string_value(),
+                   .list_value()
+                   .values(0)
+                   .struct_value(),
+               "code")
+                .string_value(),
             "TREAT");
 
   // Exactly one requestor: the user, identified by their SDS user id.
@@ -45,9 +48,9 @@ TEST(FhirExportTest, RecordReadIsBalpPatientReadShape) {
     const auto& f = agent.struct_value().fields();
     if (f.at("requestor").bool_value()) {
       ++requestors;
-      EXPECT_EQ(At(At(f.at("who").struct_value(), "identifier").struct_value(), "value")
-                    .string_value(),
-                "u-gp-1");
+      EXPECT_EQ(
+          At(At(f.at("who").struct_value(), "identifier").struct_value(), "value").string_value(),
+          "u-gp-1");
     }
   }
   EXPECT_EQ(requestors, 1);
@@ -59,10 +62,11 @@ TEST(FhirExportTest, RecordReadIsBalpPatientReadShape) {
   const auto& id = At(At(patient, "what").struct_value(), "identifier").struct_value();
   EXPECT_EQ(At(id, "system").string_value(), "https://fhir.nhs.uk/Id/nhs-number");
   EXPECT_EQ(At(id, "value").string_value(), "9990000018");
-  EXPECT_EQ(At(At(At(entities[1].struct_value(), "what").struct_value(), "identifier")
-                   .struct_value(),
-               "value").string_value(),
-            "42");
+  EXPECT_EQ(
+      At(At(At(entities[1].struct_value(), "what").struct_value(), "identifier").struct_value(),
+         "value")
+          .string_value(),
+      "42");
   EXPECT_EQ(At(At(At(event, "source").struct_value(), "observer").struct_value(), "display")
                 .string_value(),
             "gw-1");

@@ -67,8 +67,7 @@ std::string HashToBytes(const Hash& hash) {
 absl::StatusOr<Hash> HashFromBytes(absl::string_view bytes, absl::string_view field) {
   if (bytes.size() != 32) {
     return absl::InvalidArgumentError(
-        absl::StrCat(field, ": must be a 32-byte SHA-256 hash, got ", bytes.size(),
-                     " bytes"));
+        absl::StrCat(field, ": must be a 32-byte SHA-256 hash, got ", bytes.size(), " bytes"));
   }
   Hash hash;
   std::memcpy(hash.data(), bytes.data(), 32);
@@ -109,8 +108,7 @@ absl::StatusOr<Hash> MerkleTree::Root(uint64_t tree_size) const {
   return SubtreeHash(0, tree_size);
 }
 
-void MerkleTree::Path(uint64_t m, uint64_t start, uint64_t n,
-                      std::vector<Hash>* out) const {
+void MerkleTree::Path(uint64_t m, uint64_t start, uint64_t n, std::vector<Hash>* out) const {
   if (n <= 1) return;
   uint64_t k = SplitPoint(n);
   if (m < k) {
@@ -125,12 +123,12 @@ void MerkleTree::Path(uint64_t m, uint64_t start, uint64_t n,
 absl::StatusOr<std::vector<Hash>> MerkleTree::InclusionProof(uint64_t leaf_index,
                                                              uint64_t tree_size) const {
   if (tree_size > size()) {
-    return absl::OutOfRangeError(absl::StrCat(
-        "tree_size: ", tree_size, " is beyond the log's ", size(), " entries"));
+    return absl::OutOfRangeError(
+        absl::StrCat("tree_size: ", tree_size, " is beyond the log's ", size(), " entries"));
   }
   if (leaf_index >= tree_size) {
-    return absl::OutOfRangeError(absl::StrCat("leaf_index: must be below tree_size (",
-                                              tree_size, ")"));
+    return absl::OutOfRangeError(
+        absl::StrCat("leaf_index: must be below tree_size (", tree_size, ")"));
   }
   std::vector<Hash> out;
   Path(leaf_index, 0, tree_size, &out);
@@ -156,8 +154,8 @@ void MerkleTree::SubProof(uint64_t m, uint64_t start, uint64_t n, bool complete,
 absl::StatusOr<std::vector<Hash>> MerkleTree::ConsistencyProof(uint64_t first,
                                                                uint64_t second) const {
   if (second > size()) {
-    return absl::OutOfRangeError(absl::StrCat(
-        "second_tree_size: ", second, " is beyond the log's ", size(), " entries"));
+    return absl::OutOfRangeError(
+        absl::StrCat("second_tree_size: ", second, " is beyond the log's ", size(), " entries"));
   }
   if (first == 0 || first > second) {
     return absl::OutOfRangeError(
@@ -168,9 +166,8 @@ absl::StatusOr<std::vector<Hash>> MerkleTree::ConsistencyProof(uint64_t first,
   return out;
 }
 
-absl::Status VerifyInclusion(uint64_t leaf_index, uint64_t tree_size,
-                             const Hash& leaf_hash, const std::vector<Hash>& proof,
-                             const Hash& root) {
+absl::Status VerifyInclusion(uint64_t leaf_index, uint64_t tree_size, const Hash& leaf_hash,
+                             const std::vector<Hash>& proof, const Hash& root) {
   constexpr absl::string_view kWhat = "inclusion proof";
   if (leaf_index >= tree_size) return Mismatch(kWhat, "leaf index beyond tree size");
   uint64_t fn = leaf_index;

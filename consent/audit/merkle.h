@@ -42,11 +42,9 @@ class MerkleTree {
   // MTH of the first `tree_size` leaves. OUT_OF_RANGE past size().
   absl::StatusOr<Hash> Root(uint64_t tree_size) const;
   // RFC 9162 PATH(leaf_index, D[tree_size]): sibling hashes, leaf upwards.
-  absl::StatusOr<std::vector<Hash>> InclusionProof(uint64_t leaf_index,
-                                                   uint64_t tree_size) const;
+  absl::StatusOr<std::vector<Hash>> InclusionProof(uint64_t leaf_index, uint64_t tree_size) const;
   // RFC 9162 PROOF(first, D[second]); 0 < first <= second <= size().
-  absl::StatusOr<std::vector<Hash>> ConsistencyProof(uint64_t first,
-                                                     uint64_t second) const;
+  absl::StatusOr<std::vector<Hash>> ConsistencyProof(uint64_t first, uint64_t second) const;
 
  private:
   // MTH(D[start:start+count]) where the RFC's recursion guarantees `start`
@@ -64,16 +62,14 @@ class MerkleTree {
 // RFC 9162 section 2.1.3.2: checks that `leaf_hash` is leaf `leaf_index` of
 // the tree of `tree_size` leaves whose root is `root`. Fails with
 // DATA_LOSS ("inclusion proof: ...") when it is not.
-absl::Status VerifyInclusion(uint64_t leaf_index, uint64_t tree_size,
-                             const Hash& leaf_hash, const std::vector<Hash>& proof,
-                             const Hash& root);
+absl::Status VerifyInclusion(uint64_t leaf_index, uint64_t tree_size, const Hash& leaf_hash,
+                             const std::vector<Hash>& proof, const Hash& root);
 
 // RFC 9162 section 2.1.4.2: checks that the tree of `first` leaves with root
 // `first_root` is a prefix of the tree of `second` leaves with root
 // `second_root`. Fails with DATA_LOSS ("consistency proof: ...") when not.
-absl::Status VerifyConsistency(uint64_t first, uint64_t second,
-                               const Hash& first_root, const Hash& second_root,
-                               const std::vector<Hash>& proof);
+absl::Status VerifyConsistency(uint64_t first, uint64_t second, const Hash& first_root,
+                               const Hash& second_root, const std::vector<Hash>& proof);
 
 }  // namespace caregate::consent::audit
 

@@ -21,7 +21,12 @@ std::vector<std::string> Hexes(const std::vector<Hash>& hashes) {
 
 // RFC 6962 / RFC 9162 reference data (certificate-transparency test vectors):
 // the eight leaves and the roots of the trees of sizes 1..8.
-const char* const kVectorLeaves[] = {"", "00", "10", "2021", "3031", "40414243",
+const char* const kVectorLeaves[] = {"",
+                                     "00",
+                                     "10",
+                                     "2021",
+                                     "3031",
+                                     "40414243",
                                      "5051525354555657",
                                      "606162636465666768696a6b6c6d6e6f"};
 const char* const kVectorRoots[] = {
@@ -68,14 +73,33 @@ TEST(MerkleTest, InclusionProofsMatchRfc6962Vectors) {
                 "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"}));
 }
 
+TEST(MerkleTest, ConsistencyProofsMatchRfc6962Vectors) {
+  MerkleTree tree = VectorTree();
+  EXPECT_TRUE(tree.ConsistencyProof(1, 1)->empty());
+  EXPECT_EQ(Hexes(*tree.ConsistencyProof(1, 8)),
+            (std::vector<std::string>{
+                "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+                "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+                "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"}));
+  EXPECT_EQ(Hexes(*tree.ConsistencyProof(6, 8)),
+            (std::vector<std::string>{
+                "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+                "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+                "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"}));
+  EXPECT_EQ(Hexes(*tree.ConsistencyProof(2, 5)),
+            (std::vector<std::string>{
+                "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+                "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"}));
+}
+
 // Every root and a sample of proofs (all of them for sizes up to 64) for tree
 // sizes 1..1000, compared with an independent Python implementation of the
 // RFC's recursive definitions; every proof must also verify, and a proof with
 // one hash changed must not.
 TEST(MerkleTest, MatchesIndependentReferenceForSizes1To1000) {
   constexpr int kMax = 1000;
-  std::string command = absl::StrCat("/usr/bin/python3 ", CAREGATE_AUDIT_TESTDATA,
-                                     "/merkle_reference.py ", kMax);
+  std::string command =
+      absl::StrCat("/usr/bin/python3 ", CAREGATE_AUDIT_TESTDATA, "/merkle_reference.py ", kMax);
   FILE* pipe = popen(command.c_str(), "r");
   ASSERT_NE(pipe, nullptr);
   std::string output;
@@ -166,8 +190,7 @@ TEST(MerkleTest, LargeTreeAnswersProofsFromCachedSubtrees) {
   }
   auto consistency = tree.ConsistencyProof(77777, 100000);
   ASSERT_TRUE(consistency.ok());
-  EXPECT_TRUE(
-      VerifyConsistency(77777, 100000, *tree.Root(77777), root, *consistency).ok());
+  EXPECT_TRUE(VerifyConsistency(77777, 100000, *tree.Root(77777), root, *consistency).ok());
 }
 
 }  // namespace

@@ -39,8 +39,7 @@ int64_t TimeMicros(const google::protobuf::Timestamp& t) {
 }
 
 bool IsEmergencyAccess(const AuditEntry& entry) {
-  return entry.has_emergency_access() &&
-         entry.outcome() == caregate::v1::AUDIT_OUTCOME_PERMIT;
+  return entry.has_emergency_access() && entry.outcome() == caregate::v1::AUDIT_OUTCOME_PERMIT;
 }
 
 absl::StatusOr<AuditEntry> ParseEntry(const Row& row) {
@@ -84,25 +83,30 @@ std::string EntryBytes(const AuditEntry& entry) {
 absl::Status CreateAuditSchema(Connection& connection, absl::Time deadline) {
   std::string blob = BlobType(connection.engine());
   return connection.ExecuteScript(
-      absl::StrCat("CREATE TABLE IF NOT EXISTS audit_entries ("
-                   " idx BIGINT PRIMARY KEY,"
-                   " entry ", blob, " NOT NULL,"
-                   " leaf_hash ", blob, " NOT NULL,"
-                   " time_us BIGINT NOT NULL,"
-                   " nhs_number TEXT NOT NULL,"
-                   " user_id TEXT NOT NULL,"
-                   " organisation TEXT NOT NULL,"
-                   " outcome INTEGER NOT NULL,"
-                   " action INTEGER NOT NULL,"
-                   " emergency INTEGER NOT NULL,"
-                   " reviewed_index BIGINT,"
-                   " review_outcome INTEGER);"
-                   "CREATE INDEX IF NOT EXISTS audit_entries_person ON audit_entries (nhs_number, idx);"
-                   "CREATE INDEX IF NOT EXISTS audit_entries_user ON audit_entries (user_id, idx);"
-                   "CREATE INDEX IF NOT EXISTS audit_entries_org ON audit_entries (organisation, idx);"
-                   "CREATE INDEX IF NOT EXISTS audit_entries_time ON audit_entries (time_us);"
-                   "CREATE INDEX IF NOT EXISTS audit_entries_emergency ON audit_entries (emergency, idx);"
-                   "CREATE INDEX IF NOT EXISTS audit_entries_review ON audit_entries (reviewed_index);"),
+      absl::StrCat(
+          "CREATE TABLE IF NOT EXISTS audit_entries ("
+          " idx BIGINT PRIMARY KEY,"
+          " entry ",
+          blob,
+          " NOT NULL,"
+          " leaf_hash ",
+          blob,
+          " NOT NULL,"
+          " time_us BIGINT NOT NULL,"
+          " nhs_number TEXT NOT NULL,"
+          " user_id TEXT NOT NULL,"
+          " organisation TEXT NOT NULL,"
+          " outcome INTEGER NOT NULL,"
+          " action INTEGER NOT NULL,"
+          " emergency INTEGER NOT NULL,"
+          " reviewed_index BIGINT,"
+          " review_outcome INTEGER);"
+          "CREATE INDEX IF NOT EXISTS audit_entries_person ON audit_entries (nhs_number, idx);"
+          "CREATE INDEX IF NOT EXISTS audit_entries_user ON audit_entries (user_id, idx);"
+          "CREATE INDEX IF NOT EXISTS audit_entries_org ON audit_entries (organisation, idx);"
+          "CREATE INDEX IF NOT EXISTS audit_entries_time ON audit_entries (time_us);"
+          "CREATE INDEX IF NOT EXISTS audit_entries_emergency ON audit_entries (emergency, idx);"
+          "CREATE INDEX IF NOT EXISTS audit_entries_review ON audit_entries (reviewed_index);"),
       deadline);
 }
 
@@ -124,8 +128,8 @@ absl::StatusOr<std::unique_ptr<SqlAuditLog>> SqlAuditLog::Open(
     absl::Time give_up = absl::Now() + options.sequencer_wait;
     while (true) {
       // The key is "caregate-audit" folded into 63 bits; fixed per log.
-      auto rows = (*lease)->Query("SELECT pg_try_advisory_lock(4242424242) AS locked", {},
-                                  deadline);
+      auto rows =
+          (*lease)->Query("SELECT pg_try_advisory_lock(4242424242) AS locked", {}, deadline);
       if (!rows.ok()) return rows.status();
       if ((*rows)[0][0].AsInt() == 1) break;
       if (absl::Now() >= give_up) {
@@ -184,13 +188,12 @@ absl::Status SqlAuditLog::Load(absl::Time deadline) {
   uint64_t expected = tree_.size();
   return (*lease)->QueryEach(
       "SELECT idx, leaf_hash FROM audit_entries WHERE idx >= ? ORDER BY idx",
-      {Value::Int(static_cast<int64_t>(expected))}, deadline,
-      [&](const Row& row) -> absl::Status {
+      {Value::Int(static_cast<int64_t>(expected))}, deadline, [&](const Row& row) -> absl::Status {
         uint64_t index = static_cast<uint64_t>(row[0].AsInt());
         if (index != expected) {
-          return absl::DataLossError(absl::StrCat(
-              "audit log: entry ", expected, " is missing from the store (next is ", index,
-              "); run caregatectl audit verify"));
+          return absl::DataLossError(absl::StrCat("audit log: entry ", expected,
+                                                  " is missing from the store (next is ", index,
+                                                  "); run caregatectl audit verify"));
         }
         auto leaf = HashFromBytes(row[1].AsText(), "audit_entries.leaf_hash");
         if (!leaf.ok()) return absl::DataLossError(leaf.status().message());
@@ -240,8 +243,7 @@ void SqlAuditLog::WriterLoop() {
       absl::MutexLock lock(&queue_mu_);
       while (queue_.empty() && !stopping_) work_cv_.Wait(&queue_mu_);
       if (queue_.empty() && stopping_) return;
-      if (options_.max_batch_delay > absl::ZeroDuration() &&
-          queue_.size() < options_.max_batch) {
+      if (options_.max_batch_delay > absl::ZeroDuration() && queue_.size() < options_.max_batch) {
         absl::Time until = absl::Now() + options_.max_batch_delay;
         while (queue_.size() < options_.max_batch && !stopping_ &&
                !work_cv_.WaitWithDeadline(&queue_mu_, until)) {
@@ -341,8 +343,8 @@ absl::StatusOr<caregate::v1::SignedTreeHead> SqlAuditLog::SignedTreeHead() const
   return signer_->Sign(size, root, options_.clock->Now());
 }
 
-absl::StatusOr<caregate::v1::InclusionProof> SqlAuditLog::InclusionProof(
-    uint64_t leaf_index, uint64_t tree_size) const {
+absl::StatusOr<caregate::v1::InclusionProof> SqlAuditLog::InclusionProof(uint64_t leaf_index,
+                                                                         uint64_t tree_size) const {
   absl::ReaderMutexLock lock(&tree_mu_);
   if (tree_size == 0) tree_size = tree_.size();
   auto path = tree_.InclusionProof(leaf_index, tree_size);
@@ -421,31 +423,31 @@ absl::StatusOr<std::vector<AuditEntry>> SqlAuditLog::List(const AuditQuery& quer
   return out;
 }
 
-absl::StatusOr<caregate::v1::AccessReport> SqlAuditLog::AccessReport(
-    absl::string_view nhs_number, absl::Time deadline) const {
+absl::StatusOr<caregate::v1::AccessReport> SqlAuditLog::AccessReport(absl::string_view nhs_number,
+                                                                     absl::Time deadline) const {
   caregate::v1::AccessReport report;
   auto head = SignedTreeHead();
   if (!head.ok()) return head.status();
   auto lease = database_->Acquire(deadline);
   if (!lease.ok()) return lease.status();
-  std::vector<AuditEntry> entries;
+  std::vector<std::pair<AuditEntry, std::string>> entries;
   absl::Status s = (*lease)->QueryEach(
       "SELECT idx, entry FROM audit_entries WHERE nhs_number = ? AND idx < ? ORDER BY idx",
-      {Value::Text(std::string(nhs_number)),
-       Value::Int(static_cast<int64_t>(head->tree_size()))},
+      {Value::Text(std::string(nhs_number)), Value::Int(static_cast<int64_t>(head->tree_size()))},
       deadline, [&](const Row& row) -> absl::Status {
         auto entry = ParseEntry(row);
         if (!entry.ok()) return entry.status();
-        entries.push_back(std::move(*entry));
+        entries.emplace_back(std::move(*entry), row[1].AsText());
         return absl::OkStatus();
       });
   if (!s.ok()) return s;
-  for (AuditEntry& entry : entries) {
+  for (auto& [entry, bytes] : entries) {
     auto proof = InclusionProof(entry.index(), head->tree_size());
     if (!proof.ok()) return proof.status();
     auto* item = report.add_entries();
     *item->mutable_inclusion_proof() = std::move(*proof);
     *item->mutable_entry() = std::move(entry);
+    item->set_entry_bytes(std::move(bytes));
   }
   *report.mutable_tree_head() = std::move(*head);
   return report;
@@ -454,10 +456,10 @@ absl::StatusOr<caregate::v1::AccessReport> SqlAuditLog::AccessReport(
 absl::StatusOr<AuditEntry> SqlAuditLog::ReadEntry(uint64_t index, absl::Time deadline) const {
   auto lease = database_->Acquire(deadline);
   if (!lease.ok()) return lease.status();
-  auto rows = (*lease)->Query("SELECT idx, entry FROM audit_entries WHERE idx = ? AND idx < ?",
-                              {Value::Int(static_cast<int64_t>(index)),
-                               Value::Int(static_cast<int64_t>(size()))},
-                              deadline);
+  auto rows = (*lease)->Query(
+      "SELECT idx, entry FROM audit_entries WHERE idx = ? AND idx < ?",
+      {Value::Int(static_cast<int64_t>(index)), Value::Int(static_cast<int64_t>(size()))},
+      deadline);
   if (!rows.ok()) return rows.status();
   if (rows->empty()) {
     return absl::NotFoundError(absl::StrCat("audit_index: no entry ", index));
@@ -475,8 +477,7 @@ absl::StatusOr<caregate::v1::EmergencyAccessRecord> SqlAuditLog::RecordFor(
   auto rows = (*lease)->Query(
       "SELECT idx, entry FROM audit_entries WHERE reviewed_index = ? AND idx < ? "
       "ORDER BY idx DESC LIMIT 1",
-      {Value::Int(static_cast<int64_t>(access.index())),
-       Value::Int(static_cast<int64_t>(size()))},
+      {Value::Int(static_cast<int64_t>(access.index())), Value::Int(static_cast<int64_t>(size()))},
       deadline);
   if (!rows.ok()) return rows.status();
   if (!rows->empty()) {
@@ -491,10 +492,9 @@ absl::StatusOr<caregate::v1::EmergencyAccessRecord> SqlAuditLog::RecordFor(
   return record;
 }
 
-absl::StatusOr<std::vector<caregate::v1::EmergencyAccessRecord>>
-SqlAuditLog::EmergencyAccesses(caregate::v1::ReviewState state, uint32_t page_size,
-                               uint64_t start, absl::Time deadline,
-                               uint64_t* next_start) const {
+absl::StatusOr<std::vector<caregate::v1::EmergencyAccessRecord>> SqlAuditLog::EmergencyAccesses(
+    caregate::v1::ReviewState state, uint32_t page_size, uint64_t start, absl::Time deadline,
+    uint64_t* next_start) const {
   using caregate::v1::ReviewState;
   uint64_t limit_index = size();
   // The state of every emergency access, from the review entries (the latest
@@ -519,9 +519,8 @@ SqlAuditLog::EmergencyAccesses(caregate::v1::ReviewState state, uint32_t page_si
     for (const Row& r : *rows) {
       uint64_t index = static_cast<uint64_t>(r[0].AsInt());
       auto it = latest.find(index);
-      accesses.emplace_back(index, it == latest.end()
-                                       ? caregate::v1::REVIEW_STATE_AWAITING_REVIEW
-                                       : it->second);
+      accesses.emplace_back(
+          index, it == latest.end() ? caregate::v1::REVIEW_STATE_AWAITING_REVIEW : it->second);
     }
   }
   if (state != caregate::v1::REVIEW_STATE_UNSPECIFIED) {
@@ -570,8 +569,8 @@ absl::StatusOr<caregate::v1::EmergencyAccessRecord> SqlAuditLog::ReviewEmergency
         absl::StrCat("audit_index: entry ", access_index, " is not an emergency access"));
   }
   if (access->actor().user_id() == reviewer.user_id()) {
-    return common::PermissionDeniedWithReason(
-        common::kReasonSelfReview, "nobody reviews their own emergency access");
+    return common::PermissionDeniedWithReason(common::kReasonSelfReview,
+                                              "nobody reviews their own emergency access");
   }
   auto current = RecordFor(*access, deadline);
   if (!current.ok()) return current.status();

@@ -89,8 +89,8 @@ class SqlAuditLog final : public AuditLog {
   // Opens (creating the schema if needed) and loads the tree. Fails with
   // DATA_LOSS when the stored indices are not contiguous from 0.
   static absl::StatusOr<std::unique_ptr<SqlAuditLog>> Open(
-      std::unique_ptr<common::sql::Database> database,
-      std::unique_ptr<TreeHeadSigner> signer, SqlAuditLogOptions options = {});
+      std::unique_ptr<common::sql::Database> database, std::unique_ptr<TreeHeadSigner> signer,
+      SqlAuditLogOptions options = {});
   // From configuration: opens audit.store and loads (or creates, 0600) the
   // signing key audit.signing_key_file (default "audit-signing-key.pem"), both
   // relative to `data_dir`.
@@ -111,8 +111,8 @@ class SqlAuditLog final : public AuditLog {
   // tree_size 0 means the current size.
   absl::StatusOr<caregate::v1::InclusionProof> InclusionProof(uint64_t leaf_index,
                                                               uint64_t tree_size) const;
-  absl::StatusOr<caregate::v1::ConsistencyProof> ConsistencyProof(
-      uint64_t first_tree_size, uint64_t second_tree_size) const;
+  absl::StatusOr<caregate::v1::ConsistencyProof> ConsistencyProof(uint64_t first_tree_size,
+                                                                  uint64_t second_tree_size) const;
 
   // Entries matching `query`, oldest first; `next_start` is set to the index
   // to continue from, or 0 when there is no more.
@@ -128,8 +128,8 @@ class SqlAuditLog final : public AuditLog {
   // PERMIT) with their review state, awaiting review first, then by index.
   // `state` UNSPECIFIED lists all. `start` is an offset into that order.
   absl::StatusOr<std::vector<caregate::v1::EmergencyAccessRecord>> EmergencyAccesses(
-      caregate::v1::ReviewState state, uint32_t page_size, uint64_t start,
-      absl::Time deadline, uint64_t* next_start) const;
+      caregate::v1::ReviewState state, uint32_t page_size, uint64_t start, absl::Time deadline,
+      uint64_t* next_start) const;
   // Records a review as a new audit entry and returns the access's new
   // state. NOT_FOUND when `access_index` is not an emergency access;
   // PERMISSION_DENIED (SELF_REVIEW_NOT_PERMITTED) when the reviewer made the
@@ -152,8 +152,7 @@ class SqlAuditLog final : public AuditLog {
   absl::Status WriteBatch(const std::vector<Pending*>& batch, uint64_t first_index);
   // After a failed commit, adopts any rows the store did commit after all.
   void Resync();
-  absl::StatusOr<caregate::v1::AuditEntry> ReadEntry(uint64_t index,
-                                                     absl::Time deadline) const;
+  absl::StatusOr<caregate::v1::AuditEntry> ReadEntry(uint64_t index, absl::Time deadline) const;
   absl::StatusOr<caregate::v1::EmergencyAccessRecord> RecordFor(
       const caregate::v1::AuditEntry& access, absl::Time deadline) const;
 

@@ -15,11 +15,11 @@
 namespace caregate::consent::audit {
 namespace {
 
-using ::testing::HasSubstr;
+using common::sql::Engine;
 using testing::Access;
 using testing::EmergencyAccessEntry;
+using ::testing::HasSubstr;
 using testing::Soon;
-using common::sql::Engine;
 
 class SqlAuditLogTest : public ::testing::TestWithParam<Engine> {
  protected:
@@ -208,8 +208,8 @@ TEST_P(SqlAuditLogTest, MissingEntryStopsTheLogFromOpening) {
 
 TEST_P(SqlAuditLogTest, ListFiltersByPersonUserOrganisationTimeAndOutcomeWithPaging) {
   for (int i = 0; i < 30; ++i) {
-    auto e = Access(i, i % 3 == 0 ? "9990000034" : "9990000018",
-                    i % 2 == 0 ? "u-even" : "u-odd", i < 10 ? "ORG1" : "ORG2");
+    auto e = Access(i, i % 3 == 0 ? "9990000034" : "9990000018", i % 2 == 0 ? "u-even" : "u-odd",
+                    i < 10 ? "ORG1" : "ORG2");
     if (i % 5 == 0) e.set_outcome(caregate::v1::AUDIT_OUTCOME_DENY);
     ASSERT_TRUE(log_->Append(e, Soon()).ok());
   }
@@ -255,13 +255,16 @@ TEST_P(SqlAuditLogTest, AccessReportProvesEveryEntryAboutThePerson) {
   Hash root = *HashFromBytes(report->tree_head().root_hash(), "root");
   for (const auto& item : report->entries()) {
     EXPECT_EQ(item.entry().nhs_number(), "9990000034");
-    // The client recomputes the leaf from the entry itself.
-    Hash leaf = LeafHash(EntryBytes(item.entry()));
+    // The client recomputes the leaf from the stored bytes, which say what
+    // the entry says.
+    EXPECT_EQ(item.entry_bytes(), EntryBytes(item.entry()));
+    Hash leaf = LeafHash(item.entry_bytes());
     std::vector<Hash> path;
-    for (const auto& h : item.inclusion_proof().audit_path()) path.push_back(*HashFromBytes(h, "p"));
-    EXPECT_TRUE(VerifyInclusion(item.entry().index(), report->tree_head().tree_size(), leaf, path,
-                                root)
-                    .ok());
+    for (const auto& h : item.inclusion_proof().audit_path())
+      path.push_back(*HashFromBytes(h, "p"));
+    EXPECT_TRUE(
+        VerifyInclusion(item.entry().index(), report->tree_head().tree_size(), leaf, path, root)
+            .ok());
   }
 }
 
@@ -274,8 +277,8 @@ TEST_P(SqlAuditLogTest, EmergencyAccessReviewIsAnAuditEntryAndNeverSelfReview) {
   ASSERT_TRUE(log_->Append(denied_emergency, Soon()).ok());
 
   uint64_t next;
-  auto waiting = log_->EmergencyAccesses(caregate::v1::REVIEW_STATE_AWAITING_REVIEW, 0, 0,
-                                         Soon(), &next);
+  auto waiting =
+      log_->EmergencyAccesses(caregate::v1::REVIEW_STATE_AWAITING_REVIEW, 0, 0, Soon(), &next);
   ASSERT_TRUE(waiting.ok()) << waiting.status();
   ASSERT_EQ(waiting->size(), 2u);
 
@@ -284,8 +287,8 @@ TEST_P(SqlAuditLogTest, EmergencyAccessReviewIsAnAuditEntryAndNeverSelfReview) {
   officer.set_role("privacy_officer");
   caregate::v1::AuditActor self = officer;
   self.set_user_id("u-gp-1");
-  auto own = log_->ReviewEmergencyAccess(a, caregate::v1::REVIEW_STATE_CLOSED, "fine", self,
-                                         Soon());
+  auto own =
+      log_->ReviewEmergencyAccess(a, caregate::v1::REVIEW_STATE_CLOSED, "fine", self, Soon());
   ASSERT_FALSE(own.ok());
   EXPECT_EQ(own.status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(common::ErrorReason(own.status()), "SELF_REVIEW_NOT_PERMITTED");
@@ -310,14 +313,14 @@ TEST_P(SqlAuditLogTest, EmergencyAccessReviewIsAnAuditEntryAndNeverSelfReview) {
                                             "explained by the ward", officer, Soon());
   ASSERT_TRUE(closed.ok());
   EXPECT_EQ(closed->state(), caregate::v1::REVIEW_STATE_CLOSED);
-  auto again = log_->ReviewEmergencyAccess(b, caregate::v1::REVIEW_STATE_ESCALATED, "x",
-                                           officer, Soon());
+  auto again =
+      log_->ReviewEmergencyAccess(b, caregate::v1::REVIEW_STATE_ESCALATED, "x", officer, Soon());
   EXPECT_EQ(again.status().code(), absl::StatusCode::kFailedPrecondition);
-  auto not_emergency = log_->ReviewEmergencyAccess(0, caregate::v1::REVIEW_STATE_CLOSED, "x",
-                                                   officer, Soon());
+  auto not_emergency =
+      log_->ReviewEmergencyAccess(0, caregate::v1::REVIEW_STATE_CLOSED, "x", officer, Soon());
   EXPECT_EQ(not_emergency.status().code(), absl::StatusCode::kNotFound);
-  auto no_note = log_->ReviewEmergencyAccess(a, caregate::v1::REVIEW_STATE_CLOSED, "", officer,
-                                             Soon());
+  auto no_note =
+      log_->ReviewEmergencyAccess(a, caregate::v1::REVIEW_STATE_CLOSED, "", officer, Soon());
   EXPECT_EQ(no_note.status().code(), absl::StatusCode::kInvalidArgument);
 
   // Awaiting first, then the rest.

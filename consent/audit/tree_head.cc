@@ -62,8 +62,7 @@ absl::StatusOr<EVP_PKEY*> ReadPublicKey(absl::string_view pem) {
 
 }  // namespace
 
-std::string TreeHeadSigningInput(uint64_t tree_size, int64_t timestamp_ms,
-                                 const Hash& root) {
+std::string TreeHeadSigningInput(uint64_t tree_size, int64_t timestamp_ms, const Hash& root) {
   std::string out(kSigningPrefix, sizeof(kSigningPrefix) - 1);
   out.push_back('\0');
   PutUint64(tree_size, &out);
@@ -136,8 +135,8 @@ absl::StatusOr<std::unique_ptr<TreeHeadSigner>> TreeHeadSigner::LoadOrCreate(
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
   if (fd < 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        config_path, ": cannot create the signing key file: ", std::strerror(errno)));
+    return absl::FailedPreconditionError(
+        absl::StrCat(config_path, ": cannot create the signing key file: ", std::strerror(errno)));
   }
   std::string pem = (*signer)->PrivateKeyPem();
   bool written = ::write(fd, pem.data(), pem.size()) == static_cast<ssize_t>(pem.size());
@@ -161,8 +160,7 @@ absl::StatusOr<caregate::v1::SignedTreeHead> TreeHeadSigner::Sign(uint64_t tree_
   size_t signature_size = sizeof(signature);
   bool ok = ctx && EVP_DigestSignInit(ctx, nullptr, nullptr, nullptr, AsKey(pkey_)) == 1 &&
             EVP_DigestSign(ctx, signature, &signature_size,
-                           reinterpret_cast<const unsigned char*>(input.data()),
-                           input.size()) == 1;
+                           reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1;
   EVP_MD_CTX_free(ctx);
   if (!ok) return absl::InternalError("tree head: Ed25519 signing failed");
   caregate::v1::SignedTreeHead head;
@@ -190,11 +188,11 @@ absl::Status VerifyTreeHead(const caregate::v1::SignedTreeHead& head,
   int64_t ms = head.timestamp().seconds() * 1000 + head.timestamp().nanos() / 1000000;
   std::string input = TreeHeadSigningInput(head.tree_size(), ms, *root);
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  bool ok = ctx && EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, *key) == 1 &&
-            EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(head.signature().data()),
-                             head.signature().size(),
-                             reinterpret_cast<const unsigned char*>(input.data()),
-                             input.size()) == 1;
+  bool ok =
+      ctx && EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, *key) == 1 &&
+      EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(head.signature().data()),
+                       head.signature().size(),
+                       reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1;
   EVP_MD_CTX_free(ctx);
   EVP_PKEY_free(*key);
   if (!ok) return absl::DataLossError("tree head: signature does not verify");

@@ -19,8 +19,7 @@ namespace caregate::consent::audit {
 //   || tree_size (uint64, big-endian)
 //   || timestamp (uint64 milliseconds since the Unix epoch, big-endian)
 //   || root hash (32 bytes)
-std::string TreeHeadSigningInput(uint64_t tree_size, int64_t timestamp_ms,
-                                 const Hash& root);
+std::string TreeHeadSigningInput(uint64_t tree_size, int64_t timestamp_ms, const Hash& root);
 
 // Signs tree heads with the gateway's Ed25519 key (OpenSSL EVP_PKEY_ED25519,
 // EVP_DigestSign with no digest). Thread-safe after construction.
@@ -33,8 +32,7 @@ class TreeHeadSigner {
   static absl::StatusOr<std::unique_ptr<TreeHeadSigner>> LoadOrCreate(
       const std::string& path, absl::string_view config_path);
   // From PEM text (tests).
-  static absl::StatusOr<std::unique_ptr<TreeHeadSigner>> FromPrivateKeyPem(
-      absl::string_view pem);
+  static absl::StatusOr<std::unique_ptr<TreeHeadSigner>> FromPrivateKeyPem(absl::string_view pem);
   // A fresh key (tests).
   static absl::StatusOr<std::unique_ptr<TreeHeadSigner>> Generate();
   ~TreeHeadSigner();

@@ -1,8 +1,12 @@
 #include "consent/audit/verifier.h"
 
+#include <map>
+#include <set>
+
 #include "absl/strings/str_cat.h"
 #include "caregate/v1/audit.pb.h"
 #include "consent/audit/merkle.h"
+#include "consent/audit/sql_audit_log.h"
 #include "consent/audit/tree_head.h"
 
 namespace caregate::consent::audit {
@@ -38,10 +42,9 @@ absl::StatusOr<LogVerification> VerifyStoredLog(common::sql::Database& database,
       [&](const Row& row) -> absl::Status {
         uint64_t index = static_cast<uint64_t>(row[0].AsInt());
         if (index != expected) {
-          note(index > expected
-                   ? absl::StrCat("entries ", expected, "..", index - 1,
-                                  " are missing (removed entries)")
-                   : absl::StrCat("entry index ", index, " is out of order"));
+          note(index > expected ? absl::StrCat("entries ", expected, "..", index - 1,
+                                               " are missing (removed entries)")
+                                : absl::StrCat("entry index ", index, " is out of order"));
         }
         expected = index + 1;
         const std::string& bytes = row[1].AsText();
@@ -84,6 +87,52 @@ absl::StatusOr<LogVerification> VerifyStoredLog(common::sql::Database& database,
     if (!s.ok()) note(std::string(s.message()));
   }
   return result;
+}
+
+absl::StatusOr<std::vector<std::string>> CheckAccessReportComplete(
+    common::sql::Database& database, const caregate::v1::AccessReport& report,
+    absl::string_view nhs_number, absl::Time deadline) {
+  std::vector<std::string> problems;
+  std::map<uint64_t, std::string> reported;  // index -> bytes it claims
+  for (const auto& item : report.entries()) {
+    reported[item.entry().index()] =
+        item.entry_bytes().empty() ? EntryBytes(item.entry()) : item.entry_bytes();
+  }
+  auto lease = database.Acquire(deadline);
+  if (!lease.ok()) return lease.status();
+  std::set<uint64_t> seen;
+  absl::Status read = (*lease)->QueryEach(
+      "SELECT idx, entry FROM audit_entries WHERE idx < ? ORDER BY idx",
+      {common::sql::Value::Int(static_cast<int64_t>(report.tree_head().tree_size()))}, deadline,
+      [&](const Row& row) -> absl::Status {
+        uint64_t index = static_cast<uint64_t>(row[0].AsInt());
+        const std::string& bytes = row[1].AsText();
+        caregate::v1::AuditEntry entry;
+        bool about = entry.ParseFromString(bytes) && entry.nhs_number() == nhs_number;
+        auto it = reported.find(index);
+        if (about && it == reported.end()) {
+          problems.push_back(
+              absl::StrCat("entry ", index, " is about this person but missing from the report"));
+        } else if (it != reported.end()) {
+          seen.insert(index);
+          if (!about) {
+            problems.push_back(absl::StrCat("entry ", index,
+                                            " in the report is not about this "
+                                            "person in the log"));
+          } else if (it->second != bytes) {
+            problems.push_back(
+                absl::StrCat("entry ", index, " in the report differs from the stored entry"));
+          }
+        }
+        return absl::OkStatus();
+      });
+  if (!read.ok()) return read;
+  for (const auto& [index, bytes] : reported) {
+    if (!seen.count(index)) {
+      problems.push_back(absl::StrCat("entry ", index, " in the report is not in the log"));
+    }
+  }
+  return problems;
 }
 
 }  // namespace caregate::consent::audit

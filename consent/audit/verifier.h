@@ -44,6 +44,18 @@ absl::StatusOr<LogVerification> VerifyStoredLog(common::sql::Database& database,
                                                 absl::string_view public_key_pem,
                                                 absl::Time deadline);
 
+// Checks that `report` (an access report for `nhs_number`) lists exactly the
+// entries about that person among the first report.tree_head().tree_size
+// entries of the stored log, reading who each entry is about from the stored
+// bytes. Returns the problems found (empty when complete): entries about the
+// person missing from the report, entries in the report that are not in the
+// log as reported. Run VerifyStoredLog against report.tree_head() as well, so
+// the log itself is the one the head signed. Fails only when the store cannot
+// be read.
+absl::StatusOr<std::vector<std::string>> CheckAccessReportComplete(
+    common::sql::Database& database, const caregate::v1::AccessReport& report,
+    absl::string_view nhs_number, absl::Time deadline);
+
 }  // namespace caregate::consent::audit
 
 #endif  // CAREGATE_CONSENT_AUDIT_VERIFIER_H_
