@@ -45,6 +45,7 @@ class FakeAuthenticator : public consent::Authenticator {
     p.user_name = "Test User";
     p.organisation = parts[2];
     p.rbac_role = *role == consent::Role::kGp ? "R8000" : "SW01";
+    p.assurance_level = "3";
     return p;
   }
 };

@@ -8,6 +8,8 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/strings/ascii.h"
 #include "caregate/v1/records.grpc.pb.h"
 #include "gateway/grpc_status.h"
 #include "gmock/gmock.h"
@@ -100,6 +102,17 @@ TEST_F(ServerTest, ReflectionServesTheRecordServiceSchema) {
 }
 
 TEST_F(ServerTest, InvalidNhsNumberIsRefusedByEveryRecordMethod) {
+  // A real token from the demo issuer, so the request gets past
+  // authentication to validation.
+  auto token = RunCommand({CAREGATECTL_BINARY, "token", "--role", "social_worker", "--user",
+                           "sw-001", "--org", "X99LA", "--data-dir", dir_.path() + "/data"});
+  ASSERT_EQ(token.exit_code, 0) << token.output;
+  const std::string bearer(absl::StripAsciiWhitespace(token.output));
+  auto context = [&] {
+    auto c = Context();
+    c->AddMetadata("authorization", "Bearer " + bearer);
+    return c;
+  };
   auto stub = caregate::v1::RecordService::NewStub(channel_);
   caregate::v1::SummaryRequest request;
   request.set_nhs_number("9434765918");  // wrong check digit
@@ -107,15 +120,15 @@ TEST_F(ServerTest, InvalidNhsNumberIsRefusedByEveryRecordMethod) {
   std::vector<grpc::Status> statuses;
   {
     caregate::v1::GetGpSummaryResponse r;
-    statuses.push_back(stub->GetGpSummary(Context().get(), request, &r));
+    statuses.push_back(stub->GetGpSummary(context().get(), request, &r));
   }
   {
     caregate::v1::GetSocialCareSummaryResponse r;
-    statuses.push_back(stub->GetSocialCareSummary(Context().get(), request, &r));
+    statuses.push_back(stub->GetSocialCareSummary(context().get(), request, &r));
   }
   {
     caregate::v1::GetCombinedProfileResponse r;
-    statuses.push_back(stub->GetCombinedProfile(Context().get(), request, &r));
+    statuses.push_back(stub->GetCombinedProfile(context().get(), request, &r));
   }
   for (const auto& status : statuses) {
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
@@ -123,6 +136,17 @@ TEST_F(ServerTest, InvalidNhsNumberIsRefusedByEveryRecordMethod) {
     EXPECT_THAT(status.error_message(), HasSubstr("nhs_number"));
     EXPECT_THAT(status.error_message(), Not(HasSubstr("9434765918")));
   }
+}
+
+TEST_F(ServerTest, RequestWithoutATokenIsUnauthenticated) {
+  auto stub = caregate::v1::RecordService::NewStub(channel_);
+  caregate::v1::SummaryRequest request;
+  request.set_nhs_number("9434765919");
+  request.set_purpose(caregate::v1::PURPOSE_OF_USE_DIRECT_CARE);
+  caregate::v1::GetGpSummaryResponse r;
+  grpc::Status status = stub->GetGpSummary(Context().get(), request, &r);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(gateway::ErrorInfoReason(status), "INVALID_TOKEN");
 }
 
 TEST_F(ServerTest, CaregatectlHealth) {

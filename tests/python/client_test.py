@@ -3,7 +3,7 @@
 generated from the project's protos. Starts the real caregate binary on its
 embedded default and checks what any gRPC client would see.
 
-Usage: client_test.py CAREGATE_BINARY PYTHON_STUB_DIR
+Usage: client_test.py CAREGATE_BINARY CAREGATECTL_BINARY PYTHON_STUB_DIR
 """
 import os
 import re
@@ -12,9 +12,9 @@ import sys
 import tempfile
 import unittest
 
-CAREGATE = sys.argv[1]
-sys.path.insert(0, sys.argv[2])
-del sys.argv[1:3]
+CAREGATE, CAREGATECTL = sys.argv[1], sys.argv[2]
+sys.path.insert(0, sys.argv[3])
+del sys.argv[1:4]
 
 import grpc  # noqa: E402
 import google  # noqa: E402
@@ -57,6 +57,7 @@ class CaregateFromPython(unittest.TestCase):
         cls.channel.close()
         cls.server.terminate()
         cls.server.wait(timeout=20)
+        cls.server.stdout.close()
         cls.dir.cleanup()
 
     def test_health_is_serving(self):
@@ -65,6 +66,11 @@ class CaregateFromPython(unittest.TestCase):
         self.assertEqual(reply.status, health_pb2.HealthCheckResponse.SERVING)
 
     def test_invalid_nhs_number_names_the_rule_without_echoing_it(self):
+        token = subprocess.run(
+            [CAREGATECTL, "token", "--role", "social_worker", "--user", "sw-001", "--org",
+             "X99LA", "--data-dir", self.dir.name], check=True, capture_output=True,
+            text=True).stdout.strip()
+        metadata = [("authorization", "Bearer " + token)]
         stub = records_pb2_grpc.RecordServiceStub(self.channel)
         request = records_pb2.SummaryRequest(
             nhs_number="9434765918",
@@ -72,7 +78,7 @@ class CaregateFromPython(unittest.TestCase):
         for method in (stub.GetGpSummary, stub.GetSocialCareSummary,
                        stub.GetCombinedProfile):
             with self.assertRaises(grpc.RpcError) as caught:
-                method(request, timeout=10)
+                method(request, timeout=10, metadata=metadata)
             error = caught.exception
             self.assertEqual(error.code(), grpc.StatusCode.INVALID_ARGUMENT)
             self.assertEqual(error_reason(error), "INVALID_NHS_NUMBER")
