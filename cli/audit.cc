@@ -36,12 +36,7 @@ namespace {
 
 namespace audit = caregate::consent::audit;
 
-const Command& Self() {
-  for (const auto& c : AllCommands()) {
-    if (std::string(c.name) == "audit") return c;
-  }
-  return AllCommands()[0];
-}
+const Command& Self() { return CommandNamed("audit"); }
 
 absl::StatusOr<std::string> ReadFile(const std::string& path, absl::string_view option) {
   std::ifstream in(path, std::ios::binary);

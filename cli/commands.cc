@@ -1,5 +1,6 @@
 #include "cli/commands.h"
 
+#include <cstdlib>
 #include <iostream>
 
 #include "gateway/grpc_status.h"
@@ -12,6 +13,11 @@ const std::vector<Command>& AllCommands() {
   static const std::vector<Command>* const commands = new std::vector<Command>{
       {"health", "health [--service NAME]",
        "Ask the server's grpc.health.v1 service whether it is serving", RunHealth},
+      {"get",
+       "get gp-summary|social-care-summary|combined-profile --nhs-number N "
+       "[--purpose direct-care|safeguarding] [--emergency REASON --justification TEXT]",
+       "Pull a view of one person's records (needs --token), with its disclosure receipt",
+       RunGet},
       {"gp-summary", "gp-summary --bundle FILE [--json] [--strict] [--max-bytes N]",
        "Map a GP Connect structured-record bundle offline and print the GP summary",
        RunGpSummary},
@@ -43,6 +49,13 @@ const std::vector<Command>& AllCommands() {
        "Record, withdraw or read a person's consent to sharing", RunConsent},
   };
   return *commands;
+}
+
+const Command& CommandNamed(absl::string_view name) {
+  for (const auto& c : AllCommands()) {
+    if (name == c.name) return c;
+  }
+  std::abort();  // a programming error: every caller names itself
 }
 
 void PrintMessage(const ConnectionOptions& connection,

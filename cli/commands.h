@@ -24,6 +24,10 @@ struct Command {
 // its own file; this list (commands.cc) is the only registry.
 const std::vector<Command>& AllCommands();
 
+// The command called `name`, which must be in AllCommands() (each command
+// looks itself up for its usage line).
+const Command& CommandNamed(absl::string_view name);
+
 // Prints `message` as proto3 JSON (with --json) or as text for people.
 void PrintMessage(const ConnectionOptions& connection,
                   const google::protobuf::Message& message);
@@ -37,6 +41,7 @@ int UsageError(const Command& command, absl::string_view problem);
 
 // The subcommands (one file each).
 int RunHealth(const ConnectionOptions& connection, const std::vector<std::string>& argv);
+int RunGet(const ConnectionOptions& connection, const std::vector<std::string>& argv);
 int RunGpSummary(const ConnectionOptions& connection, const std::vector<std::string>& argv);
 int RunImportCld(const ConnectionOptions& connection, const std::vector<std::string>& argv);
 int RunDemoData(const ConnectionOptions& connection, const std::vector<std::string>& argv);

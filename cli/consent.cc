@@ -12,12 +12,7 @@ namespace {
 
 namespace v1 = caregate::v1;
 
-const Command& Self() {
-  for (const auto& c : AllCommands()) {
-    if (std::string(c.name) == "consent") return c;
-  }
-  return AllCommands()[0];
-}
+const Command& Self() { return CommandNamed("consent"); }
 
 // "gp-to-social-care" → PREFIX_GP_TO_SOCIAL_CARE, parsed by `parse`.
 template <typename E>

@@ -9,12 +9,7 @@
 namespace caregate::cli {
 namespace {
 
-const Command& Self() {
-  for (const Command& c : AllCommands()) {
-    if (absl::string_view(c.name) == "demo-data") return c;
-  }
-  return AllCommands()[0];
-}
+const Command& Self() { return CommandNamed("demo-data"); }
 
 }  // namespace
 

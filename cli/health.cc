@@ -7,7 +7,7 @@ namespace caregate::cli {
 
 int RunHealth(const ConnectionOptions& connection,
               const std::vector<std::string>& argv) {
-  const Command& self = AllCommands()[0];
+  const Command& self = CommandNamed("health");
   auto args = Args::Parse(argv, {});
   if (!args.ok()) return UsageError(self, args.status().message());
   if (auto s = args->OnlyKnown({"service"}); !s.ok()) return UsageError(self, s.message());

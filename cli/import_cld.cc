@@ -13,12 +13,7 @@
 namespace caregate::cli {
 namespace {
 
-const Command& Self() {
-  for (const Command& c : AllCommands()) {
-    if (absl::string_view(c.name) == "import-cld") return c;
-  }
-  return AllCommands()[0];
-}
+const Command& Self() { return CommandNamed("import-cld"); }
 
 // A TARGET is a PostgreSQL URI or key=value conninfo, or a SQLite file path.
 caregate::config::v1::StoreConfig StoreFor(const std::string& target) {

@@ -13,12 +13,7 @@
 namespace caregate::cli {
 namespace {
 
-const Command& Self() {
-  for (const auto& c : AllCommands()) {
-    if (std::string(c.name) == "token") return c;
-  }
-  return AllCommands()[0];
-}
+const Command& Self() { return CommandNamed("token"); }
 
 }  // namespace
 
