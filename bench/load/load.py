@@ -6,12 +6,14 @@ concurrency. Every run is bounded in request count and time, on 127.0.0.1
 only.
 
   bench/load/load.py BUILD_DIR [--requests N] [--concurrency C] [--seconds S]
+                               [--bundle FILE]
 
 Prints a Markdown table for bench/RESULTS.md: throughput, p50/p99 latency,
 each view's throughput as a ratio of the ceiling, and the gateway's peak
 resident memory (VmHWM).
 """
 import argparse
+import json
 import os
 import re
 import shutil
@@ -78,6 +80,8 @@ def run_view(port, name, path, body, token, args, workdir):
            "-H", "content-type: application/grpc", "-H", "te: trailers"]
     if token:
         cmd += ["-H", f"authorization: Bearer {token}"]
+    if getattr(args, "rate", None):
+        cmd += ["--rps", str(args.rate)]
     cmd.append(f"http://127.0.0.1:{port}{path}")
     started = time.monotonic()
     out = subprocess.run(cmd, capture_output=True, text=True,
@@ -90,6 +94,20 @@ def run_view(port, name, path, body, token, args, workdir):
             "succeeded": succeeded, "elapsed": elapsed}
 
 
+def start_caregate(caregate, data_dir):
+    server = subprocess.Popen(
+        [caregate, "--listen=127.0.0.1:0", "--metrics_listen=127.0.0.1:0",
+         "--data_dir=" + data_dir],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    port = int(re.search(r":(\d+)$", server.stdout.readline().strip()).group(1))
+    return server, port
+
+
+def ctl(build_dir, *args):
+    return subprocess.run([os.path.join(build_dir, "cli", "caregatectl"), *args],
+                          check=True, capture_output=True, text=True).stdout.strip()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("build_dir")
@@ -97,26 +115,74 @@ def main():
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--seconds", type=int, default=120)
-    parser.add_argument("--views", default="ceiling")
+    parser.add_argument("--bundle", default=os.path.join(
+        os.path.dirname(__file__), "..", "..", "..", "shared", "fixtures", "gpconnect",
+        "gpc-access-structured.json"),
+        help="GP bundle served for the benchmark person (about 400 KB)")
     args = parser.parse_args()
 
     caregate = os.path.join(args.build_dir, "gateway", "caregate")
     workdir = tempfile.mkdtemp(prefix="caregate-load-")
-    server = subprocess.Popen(
-        [caregate, "--listen=127.0.0.1:0", "--metrics_listen=127.0.0.1:0", "--data_dir=" + workdir + "/data"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    data = os.path.join(workdir, "data")
+    person = "9991047298"  # demo person at practice A99001, known to the council
+    # First start makes the demo data; then the person's GP bundle is pointed
+    # at the ~400 KB bundle and caregate restarted to load the index.
+    server, port = start_caregate(caregate, data)
+    server.terminate()
+    server.wait(timeout=30)
+    index_file = os.path.join(data, "demo", "gp", "index.json")
+    with open(index_file) as f:
+        index = json.load(f)
+    # A symlink in the (temporary) bundle directory: the index only names
+    # files inside it, and nothing from shared/ is copied.
+    os.symlink(os.path.abspath(args.bundle), os.path.join(data, "demo", "gp", "bench.json"))
+    index[person] = "bench.json"
+    with open(index_file, "w") as f:
+        json.dump(index, f)
+    server, port = start_caregate(caregate, data)
     try:
-        port = int(re.search(r":(\d+)$", server.stdout.readline().strip()).group(1))
-        results = [run_view(port, "ceiling (empty Health/Check)",
+        address = f"127.0.0.1:{port}"
+        token = {}
+        for role, user, org in (("social_worker", "sw-001", "X99LA"),
+                                ("gp", "gp-001", "A99001"),
+                                ("int_member", "int-001", "INT-NORTH")):
+            token[role] = ctl(args.build_dir, "token", "--role", role, "--user", user,
+                              "--org", org, "--ttl", "1h", "--data-dir", data)
+        for direction in ("gp-to-social-care", "social-care-to-gp", "integrated-team"):
+            ctl(args.build_dir, "--address", address, "--token", token["social_worker"],
+                "consent", "record", "--nhs-number", person, "--direction", direction,
+                "--decision", "permit", "--decided-by", "person", "--method", "verbal")
+        # h2load counts every HTTP 200 as a success, so check once that each
+        # view really answers gRPC OK.
+        for view, role in (("social-care-summary", "gp"), ("gp-summary", "social_worker"),
+                           ("combined-profile", "int_member")):
+            out = ctl(args.build_dir, "--address", address, "--token", token[role], "get", view,
+                      "--nhs-number", person)
+            assert "disclosure {" in out, f"{view} did not answer OK"
+        body = summary_request(person)
+        results = [run_view(port, "ceiling: empty unary call (grpc.health.v1.Health/Check)",
                             "/grpc.health.v1.Health/Check", b"", None, args, workdir)]
+        views = [("social care summary (GP)", "GetSocialCareSummary", "gp"),
+                 ("GP summary (social worker)", "GetGpSummary", "social_worker"),
+                 ("combined profile (INT member)", "GetCombinedProfile", "int_member")]
+        for name, method, role in views:
+            results.append(run_view(port, name, f"/caregate.v1.RecordService/{method}", body,
+                                    token[role], args, workdir))
+        peak_combined = results[-1]["rps"]
+        half = argparse.Namespace(**vars(args))
+        half.rate = max(1, int(peak_combined / 2 / args.connections))
+        results.append(run_view(port, "combined profile at half its peak rate",
+                                "/caregate.v1.RecordService/GetCombinedProfile", body,
+                                token["int_member"], half, workdir))
         peak = vm_hwm_kib(server.pid)
-        print(f"| call | req/s | ratio to ceiling | p50 ms | p99 ms | ok |")
-        print(f"|---|---|---|---|---|---|")
         ceiling = results[0]["rps"]
+        print(f"bundle for the benchmark person: {os.path.getsize(args.bundle) / 1024:.0f} KiB")
+        print("| call | req/s | ratio to ceiling | p50 ms | p99 ms | succeeded |")
+        print("|---|---|---|---|---|---|")
         for r in results:
             print(f"| {r['name']} | {r['rps']:.0f} | {r['rps'] / ceiling:.2f} | "
                   f"{r['p50']:.2f} | {r['p99']:.2f} | {r['succeeded']} |")
-        print(f"\ngateway peak RSS (VmHWM): {peak / 1024:.1f} MiB")
+        print(f"\ngateway peak RSS (VmHWM) after every run: {peak / 1024:.1f} MiB")
     finally:
         server.terminate()
         server.wait(timeout=30)
