@@ -36,7 +36,7 @@ from caregate.v1 import (audit_pb2, audit_pb2_grpc, common_pb2,  # noqa: E402
 CAREGATE = os.path.join(BUILD, "gateway", "caregate")
 CAREGATECTL = os.path.join(BUILD, "cli", "caregatectl")
 PROVIDER = os.path.join(SOURCE, "tests", "gpconnect_provider", "gpconnect_provider.py")
-MAKE_CERTS = os.path.join(SOURCE, "tests", "gpconnect_provider", "make_test_certs.sh")
+MAKE_CERTS = os.path.join(SOURCE, "tests", "support", "make_test_certs.sh")
 COUNCIL = "X99LA"
 DIRECT_CARE = common_pb2.PURPOSE_OF_USE_DIRECT_CARE
 

@@ -8,7 +8,8 @@
 
 namespace caregate::testing {
 
-// A throwaway PKI made at test time with the openssl CLI: a CA, a server
+// A throwaway PKI made at test time by tests/support/make_test_certs.sh (the
+// openssl CLI): a CA, a server
 // certificate for localhost / 127.0.0.1, a client certificate whose subject
 // carries an organisation (O=), and a second, untrusted CA with its own client
 // certificate (to prove a wrong client certificate is refused). PEM files.

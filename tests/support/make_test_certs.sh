@@ -5,9 +5,11 @@
 #   client.pem client.key         client certificate signed by the CA
 #   rogue-ca.pem                  a second, untrusted CA
 #   rogue-client.pem rogue-client.key  client certificate signed by the rogue CA
-# usage: make_test_certs.sh DIR
+# usage: make_test_certs.sh DIR [CLIENT_ORGANISATION]
+# CLIENT_ORGANISATION (default A99001) goes in the client certificates' O= field.
 set -euo pipefail
 dir="$1"
+org="${2:-A99001}"
 mkdir -p "$dir"
 cd "$dir"
 days=2
@@ -29,7 +31,7 @@ ca ca "/CN=caregate test CA"
 ca rogue-ca "/CN=rogue test CA"
 leaf server ca "/CN=localhost" \
   "basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n"
-leaf client ca "/CN=caregate test client" \
+leaf client ca "/CN=caregate test client/O=$org" \
   "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n"
-leaf rogue-client rogue-ca "/CN=rogue client" \
+leaf rogue-client rogue-ca "/CN=rogue client/O=$org" \
   "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n"
