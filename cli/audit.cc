@@ -408,13 +408,8 @@ int List(const ConnectionOptions& connection, const Args& args) {
   request.set_page_size(*size);
   request.set_page_token(args.Get("page-token"));
   auto stub = caregate::v1::AuditService::NewStub(connection.Channel());
-  auto context = connection.Context();
-  if (!context.ok()) return UsageError(Self(), context.status().message());
-  caregate::v1::ListAuditEventsResponse response;
-  grpc::Status status = stub->ListAuditEvents(context->get(), request, &response);
-  if (!status.ok()) return PrintRpcError(status);
-  PrintMessage(connection, response);
-  return 0;
+  return CallAndPrint(connection, Self(), *stub, &caregate::v1::AuditService::Stub::ListAuditEvents,
+                      request);
 }
 
 int Emergency(const ConnectionOptions& connection, const Args& args) {
@@ -438,13 +433,8 @@ int Emergency(const ConnectionOptions& connection, const Args& args) {
   request.set_page_size(*size);
   request.set_page_token(args.Get("page-token"));
   auto stub = caregate::v1::AuditService::NewStub(connection.Channel());
-  auto context = connection.Context();
-  if (!context.ok()) return UsageError(Self(), context.status().message());
-  caregate::v1::ListEmergencyAccessesResponse response;
-  grpc::Status status = stub->ListEmergencyAccesses(context->get(), request, &response);
-  if (!status.ok()) return PrintRpcError(status);
-  PrintMessage(connection, response);
-  return 0;
+  return CallAndPrint(connection, Self(), *stub, &caregate::v1::AuditService::Stub::ListEmergencyAccesses,
+                      request);
 }
 
 int Review(const ConnectionOptions& connection, const Args& args) {
@@ -469,13 +459,8 @@ int Review(const ConnectionOptions& connection, const Args& args) {
   if (!note.ok()) return UsageError(Self(), note.status().message());
   request.set_note(*note);
   auto stub = caregate::v1::AuditService::NewStub(connection.Channel());
-  auto context = connection.Context();
-  if (!context.ok()) return UsageError(Self(), context.status().message());
-  caregate::v1::EmergencyAccessRecord record;
-  grpc::Status status = stub->ReviewEmergencyAccess(context->get(), request, &record);
-  if (!status.ok()) return PrintRpcError(status);
-  PrintMessage(connection, record);
-  return 0;
+  return CallAndPrint(connection, Self(), *stub, &caregate::v1::AuditService::Stub::ReviewEmergencyAccess,
+                      request);
 }
 
 }  // namespace

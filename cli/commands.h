@@ -39,6 +39,22 @@ int PrintRpcError(const grpc::Status& status);
 // Prints a usage error and returns 2.
 int UsageError(const Command& command, absl::string_view problem);
 
+// Makes one unary call with the connection's deadline and token and prints
+// the answer (PrintMessage) or the error (PrintRpcError). Returns the exit
+// code.
+template <typename Stub, typename Request, typename Response>
+int CallAndPrint(const ConnectionOptions& connection, const Command& command, Stub& stub,
+                 grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+                 const Request& request) {
+  auto context = connection.Context();
+  if (!context.ok()) return UsageError(command, context.status().message());
+  Response response;
+  grpc::Status status = (stub.*method)(context->get(), request, &response);
+  if (!status.ok()) return PrintRpcError(status);
+  PrintMessage(connection, response);
+  return 0;
+}
+
 // The subcommands (one file each).
 int RunHealth(const ConnectionOptions& connection, const std::vector<std::string>& argv);
 int RunGet(const ConnectionOptions& connection, const std::vector<std::string>& argv);

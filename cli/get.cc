@@ -68,25 +68,17 @@ int RunGet(const ConnectionOptions& connection, const std::vector<std::string>& 
   }
 
   auto stub = caregate::v1::RecordService::NewStub(connection.Channel());
-  auto context = connection.Context();
-  if (!context.ok()) return UsageError(self, context.status().message());
-  grpc::Status status;
+  using Stub = caregate::v1::RecordService::Stub;
   if (view == "gp-summary") {
-    caregate::v1::GetGpSummaryResponse response;
-    status = stub->GetGpSummary(context->get(), request, &response);
-    if (status.ok()) PrintMessage(connection, response);
-  } else if (view == "social-care-summary") {
-    caregate::v1::GetSocialCareSummaryResponse response;
-    status = stub->GetSocialCareSummary(context->get(), request, &response);
-    if (status.ok()) PrintMessage(connection, response);
-  } else if (view == "combined-profile") {
-    caregate::v1::GetCombinedProfileResponse response;
-    status = stub->GetCombinedProfile(context->get(), request, &response);
-    if (status.ok()) PrintMessage(connection, response);
-  } else {
-    return UsageError(self, "name one view: gp-summary, social-care-summary or combined-profile");
+    return CallAndPrint(connection, self, *stub, &Stub::GetGpSummary, request);
   }
-  return status.ok() ? 0 : PrintRpcError(status);
+  if (view == "social-care-summary") {
+    return CallAndPrint(connection, self, *stub, &Stub::GetSocialCareSummary, request);
+  }
+  if (view == "combined-profile") {
+    return CallAndPrint(connection, self, *stub, &Stub::GetCombinedProfile, request);
+  }
+  return UsageError(self, "name one view: gp-summary, social-care-summary or combined-profile");
 }
 
 }  // namespace caregate::cli
