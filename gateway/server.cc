@@ -73,16 +73,18 @@ absl::Status EnsureDemoData(const CaregateConfig& config) {
   options.council_code = config.adapters().social_care().council_sql().council_ods_code();
   absl::Status s = adapters::demo_data::WriteDemoData(options, demo_dir);
   if (!s.ok()) return s;
-  auto db = common::sql::Database::Open(config.adapters().social_care().council_sql().store(),
-                                        config.data_dir(),
-                                        "adapters.social_care.council_sql.store");
-  if (!db.ok()) return db.status();
-  // The store's schema is created by the source; open it once first.
-  auto source = adapters::council_sql::CouncilSqlSource::Create(
-      config.adapters().social_care().council_sql(), config.data_dir(), common::Clock::Real());
+  const auto& council = config.adapters().social_care().council_sql();
+  auto opened = common::sql::Database::Open(council.store(), config.data_dir(),
+                                            "adapters.social_care.council_sql.store");
+  if (!opened.ok()) return opened.status();
+  std::shared_ptr<common::sql::Database> db = *std::move(opened);
+  // Creating the source over the open store creates the schema the import
+  // fills.
+  auto source =
+      adapters::council_sql::CouncilSqlSource::Create(council, db, common::Clock::Real());
   if (!source.ok()) return source.status();
-  auto imported = adapters::demo_data::ImportDemoData(demo_dir, **db,
-                                                      absl::Now() + absl::Minutes(5));
+  auto imported =
+      adapters::demo_data::ImportDemoData(demo_dir, *db, absl::Now() + absl::Minutes(5));
   if (!imported.ok()) return imported.status();
   std::ofstream(marker) << "generated\n";
   return absl::OkStatus();
