@@ -194,6 +194,13 @@ absl::StatusOr<ViewResult> RecordFlow::Run(View view, const ReceivedCredentials&
     auto index = append(std::move(entry), std::max(deadline, absl::Now() + kAuditFloor));
     return index.ok() ? status : index.status();
   };
+  // The consent ledger could not be read: audit an error, release nothing.
+  auto ledger_failed = [&](AuditEntry e, const absl::Status& status) -> absl::Status {
+    const std::string reason = common::ErrorReason(status);
+    e.set_outcome(caregate::v1::AUDIT_OUTCOME_ERROR);
+    e.set_reason(reason.empty() ? "CONSENT_LEDGER_UNAVAILABLE" : reason);
+    return refuse(std::move(e), absl::UnavailableError("the consent ledger is unavailable"));
+  };
   auto record_decision = [&](const consent::Decision& d) {
     if (deps_.metrics != nullptr) {
       deps_.metrics->RecordDecision(d.permit ? "permit" : "deny", d.reason);
@@ -300,11 +307,7 @@ absl::StatusOr<ViewResult> RecordFlow::Run(View view, const ReceivedCredentials&
   if (!decision.ok()) {
     entry.set_nhs_number(validated->nhs_number);
     entry.set_purpose(validated->purpose);
-    entry.set_outcome(caregate::v1::AUDIT_OUTCOME_ERROR);
-    entry.set_reason(common::ErrorReason(decision.status()).empty()
-                         ? "CONSENT_LEDGER_UNAVAILABLE"
-                         : common::ErrorReason(decision.status()));
-    return refuse(entry, absl::UnavailableError("the consent ledger is unavailable"));
+    return ledger_failed(entry, decision.status());
   }
   record_decision(*decision);
   if (!decision->permit) {
@@ -370,10 +373,7 @@ absl::StatusOr<ViewResult> RecordFlow::Run(View view, const ReceivedCredentials&
   // 8. Decide again, just before release.
   auto recheck = deps_.consent->Recheck(*decision, deadline);
   if (!recheck.ok()) {
-    AuditEntry e = with_sources(consent::BuildAuditEntry(*decision));
-    e.set_outcome(caregate::v1::AUDIT_OUTCOME_ERROR);
-    e.set_reason("CONSENT_LEDGER_UNAVAILABLE");
-    return refuse(e, absl::UnavailableError("the consent ledger is unavailable"));
+    return ledger_failed(with_sources(consent::BuildAuditEntry(*decision)), recheck.status());
   }
   record_decision(*recheck);
   if (!recheck->permit) {
