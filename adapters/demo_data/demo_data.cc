@@ -457,67 +457,57 @@ std::string MakeBundle(const Person& p, const DemoDataOptions& o, Rng& rng) {
                             .Set("id", absl::StrCat("med-", id))
                             .Set("meta", Meta("CareConnect-GPC-Medication-1"))
                             .Set("code", Snomed(drug.code, drug.display)));
-    resources.push_back(
+    // The authorisation (intent "plan") and its latest issue (intent
+    // "order") differ only in status, dates, dispense details and the
+    // order's link back to its plan.
+    auto medication_request = [&](absl::string_view kind, absl::string_view status,
+                                  absl::CivilDay authored, Json dispense) {
+      Json r = Json::Obj();
+      r.Set("resourceType", "MedicationRequest")
+          .Set("id", absl::StrCat("mr-", kind, "-", id))
+          .Set("meta", Meta("CareConnect-GPC-MedicationRequest-1"))
+          .Set("extension",
+               Json::Arr().Add(
+                   Json::Obj()
+                       .Set("url", absl::StrCat(kSdProfile,
+                                                "Extension-CareConnect-GPC-PrescriptionType-1"))
+                       .Set("valueCodeableConcept",
+                            Concept("https://fhir.nhs.uk/STU3/CodeSystem/"
+                                    "CareConnect-PrescriptionType-1",
+                                    "repeat", "Repeat"))))
+          .Set("groupIdentifier", Json::Obj().Set("value", absl::StrCat("grp-", id)));
+      if (kind == "order") {
+        r.Set("basedOn", Json::Arr().Add(Ref(absl::StrCat("MedicationRequest/mr-plan-", id))));
+      }
+      r.Set("status", status)
+          .Set("intent", kind == "plan" ? "plan" : "order")
+          .Set("medicationReference", Ref(absl::StrCat("Medication/med-", id)))
+          .Set("subject", Ref("Patient/1"))
+          .Set("authoredOn", Day(authored))
+          .Set("recorder", Ref("Practitioner/3"))
+          .Set("dosageInstruction", Json::Arr().Add(Json::Obj().Set("text", drug.dose)))
+          .Set("dispenseRequest", std::move(dispense));
+      return r;
+    };
+    const auto tablets = [] {
+      return Json::Obj().Set("value", Json::Num("28")).Set("unit", "tablet");
+    };
+    resources.push_back(medication_request(
+        "plan", "active", start,
         Json::Obj()
-            .Set("resourceType", "MedicationRequest")
-            .Set("id", absl::StrCat("mr-plan-", id))
-            .Set("meta", Meta("CareConnect-GPC-MedicationRequest-1"))
-            .Set("extension",
-                 Json::Arr().Add(
-                     Json::Obj()
-                         .Set("url", absl::StrCat(kSdProfile,
-                                                  "Extension-CareConnect-GPC-PrescriptionType-1"))
-                         .Set("valueCodeableConcept",
-                              Concept("https://fhir.nhs.uk/STU3/CodeSystem/"
-                                      "CareConnect-PrescriptionType-1",
-                                      "repeat", "Repeat"))))
-            .Set("groupIdentifier", Json::Obj().Set("value", absl::StrCat("grp-", id)))
-            .Set("status", "active")
-            .Set("intent", "plan")
-            .Set("medicationReference", Ref(absl::StrCat("Medication/med-", id)))
-            .Set("subject", Ref("Patient/1"))
-            .Set("authoredOn", Day(start))
-            .Set("recorder", Ref("Practitioner/3"))
-            .Set("dosageInstruction", Json::Arr().Add(Json::Obj().Set("text", drug.dose)))
-            .Set("dispenseRequest",
-                 Json::Obj()
-                     .Set("validityPeriod", Json::Obj().Set("start", Day(start)))
-                     .Set("quantity", Json::Obj().Set("value", Json::Num("28")).Set("unit", "tablet"))
-                     .Set("expectedSupplyDuration",
-                          Json::Obj()
-                              .Set("value", Json::Num("28"))
-                              .Set("unit", "day")
-                              .Set("system", "http://unitsofmeasure.org")
-                              .Set("code", "d"))));
-    resources.push_back(
+            .Set("validityPeriod", Json::Obj().Set("start", Day(start)))
+            .Set("quantity", tablets())
+            .Set("expectedSupplyDuration", Json::Obj()
+                                               .Set("value", Json::Num("28"))
+                                               .Set("unit", "day")
+                                               .Set("system", "http://unitsofmeasure.org")
+                                               .Set("code", "d"))));
+    resources.push_back(medication_request(
+        "order", "completed", last_issue,
         Json::Obj()
-            .Set("resourceType", "MedicationRequest")
-            .Set("id", absl::StrCat("mr-order-", id))
-            .Set("meta", Meta("CareConnect-GPC-MedicationRequest-1"))
-            .Set("extension",
-                 Json::Arr().Add(
-                     Json::Obj()
-                         .Set("url", absl::StrCat(kSdProfile,
-                                                  "Extension-CareConnect-GPC-PrescriptionType-1"))
-                         .Set("valueCodeableConcept",
-                              Concept("https://fhir.nhs.uk/STU3/CodeSystem/"
-                                      "CareConnect-PrescriptionType-1",
-                                      "repeat", "Repeat"))))
-            .Set("groupIdentifier", Json::Obj().Set("value", absl::StrCat("grp-", id)))
-            .Set("basedOn", Json::Arr().Add(Ref(absl::StrCat("MedicationRequest/mr-plan-", id))))
-            .Set("status", "completed")
-            .Set("intent", "order")
-            .Set("medicationReference", Ref(absl::StrCat("Medication/med-", id)))
-            .Set("subject", Ref("Patient/1"))
-            .Set("authoredOn", Day(last_issue))
-            .Set("recorder", Ref("Practitioner/3"))
-            .Set("dosageInstruction", Json::Arr().Add(Json::Obj().Set("text", drug.dose)))
-            .Set("dispenseRequest",
-                 Json::Obj()
-                     .Set("validityPeriod", Json::Obj()
-                                                .Set("start", Day(last_issue))
-                                                .Set("end", Day(last_issue + 28)))
-                     .Set("quantity", Json::Obj().Set("value", Json::Num("28")).Set("unit", "tablet"))));
+            .Set("validityPeriod",
+                 Json::Obj().Set("start", Day(last_issue)).Set("end", Day(last_issue + 28)))
+            .Set("quantity", tablets())));
     resources.push_back(
         Json::Obj()
             .Set("resourceType", "MedicationStatement")
