@@ -87,6 +87,11 @@ class Connection {
   // Transactions. Begin starts one (SQLite: BEGIN IMMEDIATE, so a writer
   // holds the lock from the start).
   virtual absl::Status Begin(absl::Time deadline) = 0;
+  // Starts a transaction for reads only: every query in it sees one
+  // snapshot, and it never waits for or blocks a writer (SQLite: a deferred
+  // transaction under WAL; PostgreSQL: REPEATABLE READ, READ ONLY, which also
+  // refuses writes). End it with Commit (or drop the lease).
+  virtual absl::Status BeginRead(absl::Time deadline) = 0;
   virtual absl::Status Commit(absl::Time deadline) = 0;
   // Never fails loudly: used on error paths.
   virtual void Rollback() = 0;

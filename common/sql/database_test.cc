@@ -107,6 +107,28 @@ TEST_P(DatabaseTest, LeaseDroppedMidTransactionRollsBack) {
   EXPECT_EQ((*rows)[0][0].AsInt(), 0);
 }
 
+TEST_P(DatabaseTest, ReadTransactionSeesOneSnapshotAndDoesNotBlockWriters) {
+  ASSERT_TRUE(db_->InTransaction(Soon(), [](Connection& c) {
+                   return c.Execute("INSERT INTO t (id) VALUES (?)", {Value::Int(1)}, Soon())
+                       .status();
+                 }).ok());
+  auto reader = db_->Acquire(Soon());
+  ASSERT_TRUE(reader.ok());
+  ASSERT_TRUE((*reader)->BeginRead(Soon()).ok());
+  auto count = [&] {
+    return (*(*reader)->Query("SELECT COUNT(*) FROM t", {}, Soon()))[0][0].AsInt();
+  };
+  EXPECT_EQ(count(), 1);
+  // A writer commits while the read transaction is open.
+  ASSERT_TRUE(db_->InTransaction(Soon(), [](Connection& c) {
+                   return c.Execute("INSERT INTO t (id) VALUES (?)", {Value::Int(2)}, Soon())
+                       .status();
+                 }).ok());
+  EXPECT_EQ(count(), 1);  // still the first snapshot
+  ASSERT_TRUE((*reader)->Commit(Soon()).ok());
+  EXPECT_EQ(count(), 2);
+}
+
 TEST_P(DatabaseTest, QueryEachStreamsAndStopsOnError) {
   ASSERT_TRUE(db_->InTransaction(Soon(), [](Connection& c) {
                    for (int i = 0; i < 100; ++i) {

@@ -149,6 +149,9 @@ class PostgresConnection final : public PooledConnection {
   }
 
   absl::Status Begin(absl::Time deadline) override { return ExecuteScript("BEGIN", deadline); }
+  absl::Status BeginRead(absl::Time deadline) override {
+    return ExecuteScript("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", deadline);
+  }
   absl::Status Commit(absl::Time deadline) override { return ExecuteScript("COMMIT", deadline); }
   void Rollback() override {
     if (healthy() && in_transaction()) {

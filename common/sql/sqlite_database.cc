@@ -95,8 +95,8 @@ class SqliteConnection final : public PooledConnection {
   absl::StatusOr<std::vector<Row>> Query(absl::string_view sql, const Params& params,
                                          absl::Time deadline) override {
     std::vector<Row> rows;
-    absl::Status s = Run(sql, params, deadline, [&rows](const Row& row) {
-      rows.push_back(row);
+    absl::Status s = Run(sql, params, deadline, [&rows](Row& row) {
+      rows.push_back(std::move(row));
       return absl::OkStatus();
     });
     if (!s.ok()) return s;
@@ -106,19 +106,21 @@ class SqliteConnection final : public PooledConnection {
   absl::Status QueryEach(absl::string_view sql, const Params& params,
                          absl::Time deadline,
                          const std::function<absl::Status(const Row&)>& on_row) override {
-    return Run(sql, params, deadline, on_row);
+    return Run(sql, params, deadline, [&on_row](Row& row) { return on_row(row); });
   }
 
+  // Transaction statements go through the statement cache like any other.
   absl::Status Begin(absl::Time deadline) override {
-    return ExecuteScript("BEGIN IMMEDIATE", deadline);
+    return Run("BEGIN IMMEDIATE", {}, deadline, nullptr);
+  }
+  absl::Status BeginRead(absl::Time deadline) override {
+    return Run("BEGIN DEFERRED", {}, deadline, nullptr);
   }
   absl::Status Commit(absl::Time deadline) override {
-    return ExecuteScript("COMMIT", deadline);
+    return Run("COMMIT", {}, deadline, nullptr);
   }
   void Rollback() override {
-    if (in_transaction()) {
-      (void)ExecuteScript("ROLLBACK", absl::Now() + absl::Seconds(30));
-    }
+    if (in_transaction()) (void)Run("ROLLBACK", {}, absl::Now() + absl::Seconds(30), nullptr);
   }
 
  private:
@@ -140,9 +142,9 @@ class SqliteConnection final : public PooledConnection {
   }
 
   absl::StatusOr<sqlite3_stmt*> Prepare(absl::string_view sql) {
-    std::string key(sql);
-    auto it = cache_.find(key);
+    auto it = cache_.find(std::string_view(sql.data(), sql.size()));
     if (it != cache_.end()) return it->second;
+    std::string key(sql);
     sqlite3_stmt* stmt = nullptr;
     int rc = sqlite3_prepare_v2(db_, key.c_str(), static_cast<int>(key.size()), &stmt,
                                 nullptr);
@@ -155,8 +157,9 @@ class SqliteConnection final : public PooledConnection {
     return stmt;
   }
 
+  // Runs one statement; on_row (may be empty) gets each row and may take it.
   absl::Status Run(absl::string_view sql, const Params& params, absl::Time deadline,
-                   const std::function<absl::Status(const Row&)>& on_row) {
+                   const std::function<absl::Status(Row&)>& on_row) {
     if (absl::Now() > deadline) {
       return absl::DeadlineExceededError("sqlite: deadline exceeded");
     }
@@ -203,6 +206,7 @@ class SqliteConnection final : public PooledConnection {
       if (rc != SQLITE_ROW) return SqliteError(db_, rc, "sqlite");
       if (!on_row) continue;
       row.clear();
+      row.reserve(columns);
       for (int c = 0; c < columns; ++c) {
         switch (sqlite3_column_type(stmt, c)) {
           case SQLITE_NULL: row.push_back(Value::Null()); break;
