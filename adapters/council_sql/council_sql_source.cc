@@ -18,6 +18,7 @@ namespace {
 
 using common::sql::Connection;
 using common::sql::Database;
+using common::sql::Lease;
 using common::sql::Params;
 using common::sql::Row;
 using common::sql::Value;
@@ -145,6 +146,25 @@ absl::StatusOr<std::optional<PersonRow>> LoadPerson(Connection& c,
   return std::optional<PersonRow>(std::move(p));
 }
 
+// One request's reading of the store: a lease on a read transaction (so every
+// query sees one snapshot) and the person's row. Not found when the council
+// holds no person with this NHS number.
+struct Reading {
+  Lease lease;
+  PersonRow person;
+};
+
+absl::StatusOr<Reading> StartReading(Database& database, const SourceRequest& request) {
+  if (auto s = CheckDeadline(request.deadline); !s.ok()) return s;
+  auto lease = database.Acquire(request.deadline);
+  if (!lease.ok()) return Annotate(lease.status());
+  if (auto s = (*lease)->BeginRead(request.deadline); !s.ok()) return Annotate(s);
+  auto person = LoadPerson(**lease, request.nhs_number, request.deadline);
+  if (!person.ok()) return person.status();
+  if (!person->has_value()) return NotFound();
+  return Reading{*std::move(lease), **std::move(person)};
+}
+
 struct AllocationRow {
   std::string worker_id, team_id, start, end, name, role, phone, email,
       team_name, team_phone, team_email;
@@ -212,16 +232,11 @@ absl::StatusOr<std::unique_ptr<CouncilSqlSource>> CouncilSqlSource::Create(
 
 absl::StatusOr<caregate::v1::SocialCareSummary> CouncilSqlSource::GetSocialCareSummary(
     const SourceRequest& request) {
-  if (auto s = CheckDeadline(request.deadline); !s.ok()) return s;
-  auto lease = database_->Acquire(request.deadline);
-  if (!lease.ok()) return Annotate(lease.status());
-  Connection& c = **lease;
+  auto reading = StartReading(*database_, request);
+  if (!reading.ok()) return reading.status();
+  Connection& c = *reading->lease;
+  const PersonRow& p = reading->person;
   const std::string today = Today(clock_);
-
-  auto person_or = LoadPerson(c, request.nhs_number, request.deadline);
-  if (!person_or.ok()) return person_or.status();
-  if (!person_or->has_value()) return NotFound();
-  const PersonRow& p = **person_or;
   const bool deceased = !p.date_of_death.empty();
   // Services and plans are cut off at the date of death.
   const std::string effective_today =
@@ -405,15 +420,11 @@ absl::StatusOr<caregate::v1::SocialCareSummary> CouncilSqlSource::GetSocialCareS
 
 absl::StatusOr<CouncilRelationship> CouncilSqlSource::GetRelationship(
     const SourceRequest& request) {
-  if (auto s = CheckDeadline(request.deadline); !s.ok()) return s;
-  auto lease = database_->Acquire(request.deadline);
-  if (!lease.ok()) return Annotate(lease.status());
-  Connection& c = **lease;
+  auto reading = StartReading(*database_, request);
+  if (!reading.ok()) return reading.status();
+  Connection& c = *reading->lease;
+  const PersonRow& p = reading->person;
   const std::string today = Today(clock_);
-  auto person_or = LoadPerson(c, request.nhs_number, request.deadline);
-  if (!person_or.ok()) return person_or.status();
-  if (!person_or->has_value()) return NotFound();
-  const PersonRow& p = **person_or;
   CouncilRelationship rel;
   rel.known = true;
   rel.council_code =
