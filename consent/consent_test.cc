@@ -247,6 +247,33 @@ TEST_F(ConsentTest, ExpiredTokenIsRejected) {
   ExpectAudited(v1::AUDIT_OUTCOME_DENY, common::kReasonInvalidToken);
 }
 
+// A verified token is remembered until it expires; every call still checks
+// the time rules and the certificate binding.
+TEST_F(ConsentTest, RememberedTokenIsStillCheckedOnEveryCall) {
+  Record(v1::SHARING_DIRECTION_SOCIAL_CARE_TO_GP, v1::CONSENT_DECISION_PERMIT);
+  const std::string token = GpToken();
+  EXPECT_TRUE(
+      Access(token, View::kSocialCareSummary, GpRegistered(), std::nullopt, kPractice).ok());
+  // The same bytes through another organisation's certificate.
+  absl::Status s =
+      Access(token, View::kSocialCareSummary, GpRegistered(), std::nullopt, "B88002");
+  ExpectReason(s, absl::StatusCode::kPermissionDenied, common::kReasonOrganisationMismatch);
+  // A changed signature is not the remembered token.
+  std::string changed = token;
+  char& c = changed[changed.size() - 10];
+  c = c == 'A' ? 'B' : 'A';
+  s = Access(changed, View::kSocialCareSummary, GpRegistered());
+  ExpectReason(s, absl::StatusCode::kUnauthenticated, common::kReasonInvalidToken);
+  EXPECT_THAT(s.message(), HasSubstr("bad signature"));
+  // Accepted again within its lifetime, refused once it has expired.
+  EXPECT_TRUE(Access(token, View::kSocialCareSummary, GpRegistered()).ok());
+  clock_->Advance(absl::Minutes(11));
+  s = Access(token, View::kSocialCareSummary, GpRegistered());
+  ExpectReason(s, absl::StatusCode::kUnauthenticated, common::kReasonInvalidToken);
+  EXPECT_THAT(s.message(), HasSubstr("expired"));
+  ExpectAudited(v1::AUDIT_OUTCOME_DENY, common::kReasonInvalidToken);
+}
+
 TEST_F(ConsentTest, TokenFromAnotherAudienceIsRejected) {
   TokenClaims c = Claims("R8000", kPractice);
   c.audience = "another-service";

@@ -129,6 +129,46 @@ absl::StatusOr<std::unique_ptr<JwtAuthenticator>> JwtAuthenticator::Create(
 }
 
 absl::StatusOr<Principal> JwtAuthenticator::VerifyToken(absl::string_view token) const {
+  {
+    absl::ReaderMutexLock lock(&remembered_mu_);
+    auto it = remembered_.find(token);
+    if (it != remembered_.end()) {
+      if (auto s = CheckTimes(it->second); !s.ok()) return s;
+      return it->second.principal;
+    }
+  }
+  auto verified = VerifySignatureAndClaims(token);
+  if (!verified.ok()) return verified.status();
+  if (auto s = CheckTimes(*verified); !s.ok()) return s;
+  Remember(token, *verified);
+  return std::move(verified->principal);
+}
+
+absl::Status JwtAuthenticator::CheckTimes(const Verified& v) const {
+  const absl::Time now = clock_->Now();
+  if (now >= v.expires + skew_) return Invalid("expired");
+  if (v.issued > now + skew_) return Invalid("issued in the future");
+  if (v.not_before != absl::InfinitePast() && v.not_before > now + skew_) {
+    return Invalid("not yet valid");
+  }
+  return absl::OkStatus();
+}
+
+void JwtAuthenticator::Remember(absl::string_view token, const Verified& v) const {
+  absl::MutexLock lock(&remembered_mu_);
+  if (remembered_.size() >= kMaxRememberedTokens) {
+    const absl::Time now = clock_->Now();
+    absl::erase_if(remembered_, [&](const auto& entry) {
+      return now >= entry.second.expires + skew_;
+    });
+    // Still full of live tokens: start again rather than grow without bound.
+    if (remembered_.size() >= kMaxRememberedTokens) remembered_.clear();
+  }
+  remembered_.emplace(std::string(token), v);
+}
+
+absl::StatusOr<JwtAuthenticator::Verified> JwtAuthenticator::VerifySignatureAndClaims(
+    absl::string_view token) const {
   if (token.empty()) return Invalid("missing bearer token");
   if (token.size() > 16384) return Invalid("too long");
   std::vector<absl::string_view> parts = absl::StrSplit(token, '.');
@@ -199,14 +239,14 @@ absl::StatusOr<Principal> JwtAuthenticator::VerifyToken(absl::string_view token)
   if (!iat.ok()) return iat.status();
   auto nbf = TimeClaim(claims, "nbf", false);
   if (!nbf.ok()) return nbf.status();
-  const absl::Time now = clock_->Now();
-  if (now >= *exp + skew_) return Invalid("expired");
-  if (*iat > now + skew_) return Invalid("issued in the future");
-  if (*nbf != absl::InfinitePast() && *nbf > now + skew_) return Invalid("not yet valid");
   if (*exp <= *iat) return Invalid("exp must be after iat");
   if (*exp - *iat > max_lifetime_) return Invalid("lifetime exceeds the maximum");
 
-  Principal p;
+  Verified verified;
+  verified.expires = *exp;
+  verified.issued = *iat;
+  verified.not_before = *nbf;
+  Principal& p = verified.principal;
   for (auto [name, field] : {std::pair<const char*, std::string*>{"sub", &p.user_id},
                              {"name", &p.user_name},
                              {"org", &p.organisation},
@@ -252,7 +292,7 @@ absl::StatusOr<Principal> JwtAuthenticator::VerifyToken(absl::string_view token)
                                               "token: rbac_role is not mapped to a caregate role");
   }
   p.role = role->second;
-  return p;
+  return verified;
 }
 
 absl::StatusOr<Principal> JwtAuthenticator::Authenticate(const CallCredentials& call) const {

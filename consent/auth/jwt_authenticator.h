@@ -6,7 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "caregate/config/v1/config.pb.h"
@@ -67,6 +69,14 @@ absl::StatusOr<std::string> MintToken(EVP_PKEY* key, absl::string_view kid,
 // client certificate whose organisation differs from the token's "org" is
 // PERMISSION_DENIED, ORGANISATION_MISMATCH.
 //
+// A token whose signature and claims have been verified is remembered, by
+// its exact bytes, until it expires: the signature check (about 100 µs of
+// CPU for ES256) is then done once per token rather than once per call. The
+// time rules (exp, iat, nbf with the allowed skew) are checked again on every
+// call against the clock, and Authenticate checks the certificate binding on
+// every call; only tokens that passed every rule are remembered, and at most
+// kMaxRememberedTokens of them (expired ones are dropped first).
+//
 // Thread-safe; keys are loaded once in Create.
 class JwtAuthenticator : public Authenticator {
  public:
@@ -82,7 +92,22 @@ class JwtAuthenticator : public Authenticator {
   // Verifies a token alone (no certificate binding).
   absl::StatusOr<Principal> VerifyToken(absl::string_view token) const;
 
+  static constexpr size_t kMaxRememberedTokens = 10000;
+
  private:
+  // A token that passed every rule, with the times its validity depends on.
+  struct Verified {
+    Principal principal;
+    absl::Time expires;    // exp
+    absl::Time issued;     // iat
+    absl::Time not_before; // nbf, or InfinitePast()
+  };
+  // Signature, header and claims: everything that does not depend on the time.
+  absl::StatusOr<Verified> VerifySignatureAndClaims(absl::string_view token) const;
+  // The rules that depend on the time.
+  absl::Status CheckTimes(const Verified& v) const;
+  void Remember(absl::string_view token, const Verified& v) const;
+
   struct TrustedKey {
     std::string issuer;
     JwsAlgorithm algorithm;
@@ -96,6 +121,10 @@ class JwtAuthenticator : public Authenticator {
   absl::Duration skew_;
   absl::Duration max_lifetime_;
   const common::Clock* clock_ = nullptr;
+
+  mutable absl::Mutex remembered_mu_;
+  mutable absl::flat_hash_map<std::string, Verified> remembered_
+      ABSL_GUARDED_BY(remembered_mu_);
 };
 
 // Resolves a configured path: absolute stays, relative is under data_dir.
