@@ -64,6 +64,9 @@ struct SqlAuditLog::Pending {
   bool done = false;
   absl::Status status;
   uint64_t index = 0;
+  // Signalled when `done` is set: the writer wakes exactly the waiters of the
+  // batch it committed.
+  absl::CondVar done_cv;
 };
 
 std::string EntryBytes(const AuditEntry& entry) {
@@ -227,9 +230,9 @@ absl::StatusOr<uint64_t> SqlAuditLog::Append(const AuditEntry& entry, absl::Time
     }
     if (pending.taken) {
       // Being written: the commit decides, within commit_timeout.
-      done_cv_.Wait(&queue_mu_);
+      pending.done_cv.Wait(&queue_mu_);
     } else {
-      done_cv_.WaitWithDeadline(&queue_mu_, deadline);
+      pending.done_cv.WaitWithDeadline(&queue_mu_, deadline);
     }
   }
   if (!pending.status.ok()) return pending.status;
@@ -279,8 +282,8 @@ void SqlAuditLog::WriterLoop() {
       } else {
         batch[i]->status = AuditUnavailable("the entry could not be committed");
       }
+      batch[i]->done_cv.Signal();
     }
-    done_cv_.SignalAll();
   }
 }
 

@@ -166,7 +166,6 @@ class SqlAuditLog final : public AuditLog {
   // Queue of appends and the writer's state.
   mutable absl::Mutex queue_mu_;
   absl::CondVar work_cv_;
-  absl::CondVar done_cv_;
   std::deque<Pending*> queue_ ABSL_GUARDED_BY(queue_mu_);
   bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
 
