@@ -60,28 +60,58 @@ absl::StatusOr<std::unique_ptr<Metrics>> Metrics::Create(const std::string& addr
   return metrics;
 }
 
+using prometheus::Counter;
+using prometheus::Family;
+using prometheus::Histogram;
+
 void Metrics::RecordRequest(absl::string_view method, absl::string_view code,
                             absl::Duration latency) {
-  requests_.Add({{"method", std::string(method)}, {"code", std::string(code)}}).Increment();
-  request_duration_.Add({{"method", std::string(method)}}, LatencyBuckets())
+  requests_
+      .Get(absl::StrCat(method, " ", code),
+           [&](Family<Counter>& f) -> Counter& {
+             return f.Add({{"method", std::string(method)}, {"code", std::string(code)}});
+           })
+      .Increment();
+  request_duration_
+      .Get(method,
+           [&](Family<Histogram>& f) -> Histogram& {
+             return f.Add({{"method", std::string(method)}}, LatencyBuckets());
+           })
       .Observe(absl::ToDoubleSeconds(latency));
 }
 
 void Metrics::RecordSource(absl::string_view source, absl::string_view status,
                            absl::Duration latency) {
-  source_requests_.Add({{"source", std::string(source)}, {"status", std::string(status)}})
+  source_requests_
+      .Get(absl::StrCat(source, " ", status),
+           [&](Family<Counter>& f) -> Counter& {
+             return f.Add({{"source", std::string(source)}, {"status", std::string(status)}});
+           })
       .Increment();
-  source_duration_.Add({{"source", std::string(source)}}, LatencyBuckets())
+  source_duration_
+      .Get(source,
+           [&](Family<Histogram>& f) -> Histogram& {
+             return f.Add({{"source", std::string(source)}}, LatencyBuckets());
+           })
       .Observe(absl::ToDoubleSeconds(latency));
 }
 
 void Metrics::RecordAuditAppend(bool ok, absl::Duration latency) {
-  audit_duration_.Add({{"result", ok ? "ok" : "error"}}, LatencyBuckets())
+  const std::string result = ok ? "ok" : "error";
+  audit_duration_
+      .Get(result,
+           [&](Family<Histogram>& f) -> Histogram& {
+             return f.Add({{"result", result}}, LatencyBuckets());
+           })
       .Observe(absl::ToDoubleSeconds(latency));
 }
 
 void Metrics::RecordDecision(absl::string_view outcome, absl::string_view reason) {
-  decisions_.Add({{"outcome", std::string(outcome)}, {"reason", std::string(reason)}})
+  decisions_
+      .Get(absl::StrCat(outcome, " ", reason),
+           [&](Family<Counter>& f) -> Counter& {
+             return f.Add({{"outcome", std::string(outcome)}, {"reason", std::string(reason)}});
+           })
       .Increment();
 }
 

@@ -30,11 +30,9 @@ absl::Duration ReserveAfterSources(absl::Duration budget) {
 }
 
 std::string NewRequestId() {
-  static absl::Mutex mu;
-  static absl::BitGen* gen = new absl::BitGen();
-  absl::MutexLock lock(&mu);
-  return absl::StrFormat("%016x%016x", absl::Uniform<uint64_t>(*gen),
-                         absl::Uniform<uint64_t>(*gen));
+  thread_local absl::BitGen gen;
+  return absl::StrFormat("%016x%016x", absl::Uniform<uint64_t>(gen),
+                         absl::Uniform<uint64_t>(gen));
 }
 
 SourceStatus StatusOfSource(const absl::Status& s) {
@@ -110,29 +108,43 @@ struct Outcome {
   }
 };
 
-// A source call running on the source pool.
+// Where a source call runs. Calls that run beside another go to the source
+// pool, so that each costs only its own time; the last call started runs on
+// the request's own thread while the others proceed (a hop to the pool would
+// add two context switches and nothing else). Either way it ends by the
+// deadline: sources never wait past SourceRequest::deadline, and Wait gives
+// up on a pooled call at the deadline.
+enum class Where { kPool, kHere };
+
+// A source call, running or done.
 template <typename T>
 class Asking {
  public:
-  Asking(ThreadPool& pool, Metrics* metrics, SourceKind kind,
+  Asking(ThreadPool& pool, Metrics* metrics, SourceKind kind, Where where,
          std::function<absl::StatusOr<T>()> call)
-      : kind_(kind),
-        pending_(Pending<absl::StatusOr<T>>::Run(pool, [metrics, kind, call = std::move(call)] {
-          const absl::Time start = absl::Now();
-          absl::StatusOr<T> result = call();
-          if (metrics != nullptr) {
-            metrics->RecordSource(SourceLabel(kind),
-                                  caregate::v1::SourceStatus_Name(StatusOfSource(result.status())),
-                                  absl::Now() - start);
-          }
-          return result;
-        })) {}
+      : kind_(kind) {
+    auto timed = [metrics, kind, call = std::move(call)] {
+      const absl::Time start = absl::Now();
+      absl::StatusOr<T> result = call();
+      if (metrics != nullptr) {
+        metrics->RecordSource(SourceLabel(kind),
+                              caregate::v1::SourceStatus_Name(StatusOfSource(result.status())),
+                              absl::Now() - start);
+      }
+      return result;
+    };
+    if (where == Where::kHere) {
+      done_.emplace(timed());
+    } else {
+      pending_.emplace(Pending<absl::StatusOr<T>>::Run(pool, std::move(timed)));
+    }
+  }
 
   Outcome<T> Wait(absl::Time deadline) {
     Outcome<T> out;
     out.kind = kind_;
     out.asked = true;
-    auto result = pending_.Wait(deadline);
+    auto result = done_.has_value() ? std::move(done_) : pending_->Wait(deadline);
     if (!result.has_value()) {
       out.status = absl::DeadlineExceededError("source timed out");
     } else if (!result->ok()) {
@@ -145,7 +157,8 @@ class Asking {
 
  private:
   SourceKind kind_;
-  Pending<absl::StatusOr<T>> pending_;
+  std::optional<absl::StatusOr<T>> done_;                // ran here
+  std::optional<Pending<absl::StatusOr<T>>> pending_;  // runs on the pool
 };
 
 // "gp.medications", "social_care.care_plan", ...: the non-empty sections.
@@ -258,14 +271,14 @@ absl::StatusOr<ViewResult> RecordFlow::Run(View view, const ReceivedCredentials&
 
   const bool wants_gp = view != View::kSocialCareSummary;
   const bool wants_social_care = view != View::kGpSummary;
-  auto ask_gp = [&] {
+  auto ask_gp = [&](Where where) {
     return std::make_unique<Asking<caregate::v1::GpSummary>>(
-        *deps_.source_pool, deps_.metrics, caregate::v1::SOURCE_KIND_GP,
+        *deps_.source_pool, deps_.metrics, caregate::v1::SOURCE_KIND_GP, where,
         [gp = deps_.gp, source_request] { return gp->GetGpSummary(source_request); });
   };
-  auto ask_social_care = [&] {
+  auto ask_social_care = [&](Where where) {
     return std::make_unique<Asking<caregate::v1::SocialCareSummary>>(
-        *deps_.source_pool, deps_.metrics, caregate::v1::SOURCE_KIND_SOCIAL_CARE,
+        *deps_.source_pool, deps_.metrics, caregate::v1::SOURCE_KIND_SOCIAL_CARE, where,
         [sc = deps_.social_care, source_request] {
           return sc->GetSocialCareSummary(source_request);
         });
@@ -277,12 +290,12 @@ absl::StatusOr<ViewResult> RecordFlow::Run(View view, const ReceivedCredentials&
   const consent::EvidenceNeeds needs = deps_.consent->NeededEvidence(decision_request);
   std::unique_ptr<Asking<adapters::CouncilRelationship>> asking_relationship;
   std::unique_ptr<Asking<caregate::v1::GpSummary>> asking_gp;
+  if (needs.gp_registration && wants_gp) asking_gp = ask_gp(Where::kPool);
   if (needs.council_relationship || (needs.gp_registration && !wants_gp)) {
     asking_relationship = std::make_unique<Asking<adapters::CouncilRelationship>>(
-        *deps_.source_pool, deps_.metrics, caregate::v1::SOURCE_KIND_SOCIAL_CARE,
+        *deps_.source_pool, deps_.metrics, caregate::v1::SOURCE_KIND_SOCIAL_CARE, Where::kHere,
         [sc = deps_.social_care, source_request] { return sc->GetRelationship(source_request); });
   }
-  if (needs.gp_registration && wants_gp) asking_gp = ask_gp();
 
   consent::RelationshipEvidence evidence;
   Outcome<caregate::v1::GpSummary> gp;
@@ -315,9 +328,11 @@ absl::StatusOr<ViewResult> RecordFlow::Run(View view, const ReceivedCredentials&
   }
 
   // 6. The view's sources, in parallel.
-  if (wants_gp && asking_gp == nullptr) asking_gp = ask_gp();
+  if (wants_gp && asking_gp == nullptr) {
+    asking_gp = ask_gp(wants_social_care ? Where::kPool : Where::kHere);
+  }
   std::unique_ptr<Asking<caregate::v1::SocialCareSummary>> asking_social_care;
-  if (wants_social_care) asking_social_care = ask_social_care();
+  if (wants_social_care) asking_social_care = ask_social_care(Where::kHere);
   if (asking_gp != nullptr && !gp.asked) gp = asking_gp->Wait(source_deadline);
   Outcome<caregate::v1::SocialCareSummary> social_care;
   social_care.kind = caregate::v1::SOURCE_KIND_SOCIAL_CARE;

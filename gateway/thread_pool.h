@@ -1,15 +1,15 @@
 #ifndef CAREGATE_GATEWAY_THREAD_POOL_H_
 #define CAREGATE_GATEWAY_THREAD_POOL_H_
 
+#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 namespace caregate::gateway {
@@ -31,9 +31,13 @@ class ThreadPool {
  private:
   void Work();
 
-  absl::Mutex mu_;
-  std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // std::mutex and one condition variable woken once per task: a task wakes
+  // one idle worker (absl::Mutex::Await would evaluate every idle worker's
+  // condition on each unlock).
+  std::mutex mu_;
+  std::condition_variable has_work_;
+  std::deque<std::function<void()>> queue_;  // guarded by mu_
+  bool stopping_ = false;                    // guarded by mu_
   std::vector<std::thread> workers_;
 };
 
@@ -49,27 +53,32 @@ class Pending {
     auto state = p.state_;
     pool.Schedule([state, task = std::move(task)]() mutable {
       T value = task();
-      absl::MutexLock lock(&state->mu);
-      state->value.emplace(std::move(value));
+      {
+        std::lock_guard lock(state->mu);
+        state->value.emplace(std::move(value));
+      }
+      state->ready.notify_one();
     });
     return p;
   }
 
   // The value, or nullopt when `deadline` passed first.
   std::optional<T> Wait(absl::Time deadline) {
-    absl::MutexLock lock(&state_->mu);
-    auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(state_->mu) {
-      return state_->value.has_value();
-    };
-    state_->mu.AwaitWithDeadline(absl::Condition(&ready), deadline);
-    if (!state_->value.has_value()) return std::nullopt;
+    std::unique_lock lock(state_->mu);
+    auto ready = [this] { return state_->value.has_value(); };
+    if (deadline == absl::InfiniteFuture()) {
+      state_->ready.wait(lock, ready);
+    } else if (!state_->ready.wait_until(lock, absl::ToChronoTime(deadline), ready)) {
+      return std::nullopt;
+    }
     return std::move(*state_->value);
   }
 
  private:
   struct State {
-    absl::Mutex mu;
-    std::optional<T> value ABSL_GUARDED_BY(mu);
+    std::mutex mu;
+    std::condition_variable ready;  // notified once, when value is set
+    std::optional<T> value;         // guarded by mu
   };
   Pending() : state_(std::make_shared<State>()) {}
   std::shared_ptr<State> state_;
