@@ -6,7 +6,7 @@ concurrency. Every run is bounded in request count and time, on 127.0.0.1
 only.
 
   bench/load/load.py BUILD_DIR [--requests N] [--concurrency C] [--seconds S]
-                               [--bundle FILE]
+                               [--bundle FILE] [--views V1,V2]
 
 Prints a Markdown table for bench/RESULTS.md: throughput, p50/p99 latency,
 each view's throughput as a ratio of the ceiling, and the gateway's peak
@@ -115,6 +115,9 @@ def main():
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--seconds", type=int, default=120)
+    parser.add_argument("--views", default="social-care-summary,gp-summary,combined-profile",
+                        help="comma-separated views to drive after the ceiling "
+                             "(the combined profile also runs at half its peak)")
     parser.add_argument("--bundle", default=os.path.join(
         os.path.dirname(__file__), "..", "..", "..", "shared", "fixtures", "gpconnect",
         "gpc-access-structured.json"),
@@ -162,18 +165,22 @@ def main():
         body = summary_request(person)
         results = [run_view(port, "ceiling: empty unary call (grpc.health.v1.Health/Check)",
                             "/grpc.health.v1.Health/Check", b"", None, args, workdir)]
-        views = [("social care summary (GP)", "GetSocialCareSummary", "gp"),
-                 ("GP summary (social worker)", "GetGpSummary", "social_worker"),
-                 ("combined profile (INT member)", "GetCombinedProfile", "int_member")]
-        for name, method, role in views:
+        views = [("social-care-summary", "social care summary (GP)", "GetSocialCareSummary", "gp"),
+                 ("gp-summary", "GP summary (social worker)", "GetGpSummary", "social_worker"),
+                 ("combined-profile", "combined profile (INT member)", "GetCombinedProfile",
+                  "int_member")]
+        wanted = args.views.split(",")
+        for key, name, method, role in views:
+            if key not in wanted:
+                continue
             results.append(run_view(port, name, f"/caregate.v1.RecordService/{method}", body,
                                     token[role], args, workdir))
-        peak_combined = results[-1]["rps"]
-        half = argparse.Namespace(**vars(args))
-        half.rate = max(1, int(peak_combined / 2 / args.connections))
-        results.append(run_view(port, "combined profile at half its peak rate",
-                                "/caregate.v1.RecordService/GetCombinedProfile", body,
-                                token["int_member"], half, workdir))
+        if "combined-profile" in wanted:
+            half = argparse.Namespace(**vars(args))
+            half.rate = max(1, int(results[-1]["rps"] / 2 / args.connections))
+            results.append(run_view(port, "combined profile at half its peak rate",
+                                    "/caregate.v1.RecordService/GetCombinedProfile", body,
+                                    token["int_member"], half, workdir))
         peak = vm_hwm_kib(server.pid)
         ceiling = results[0]["rps"]
         print(f"bundle for the benchmark person: {os.path.getsize(args.bundle) / 1024:.0f} KiB")
