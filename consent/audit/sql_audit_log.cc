@@ -108,8 +108,15 @@ absl::Status CreateAuditSchema(Connection& connection, absl::Time deadline) {
           "CREATE INDEX IF NOT EXISTS audit_entries_user ON audit_entries (user_id, idx);"
           "CREATE INDEX IF NOT EXISTS audit_entries_org ON audit_entries (organisation, idx);"
           "CREATE INDEX IF NOT EXISTS audit_entries_time ON audit_entries (time_us);"
-          "CREATE INDEX IF NOT EXISTS audit_entries_emergency ON audit_entries (emergency, idx);"
-          "CREATE INDEX IF NOT EXISTS audit_entries_review ON audit_entries (reviewed_index);"),
+          // Partial indexes: only emergency accesses and their reviews are
+          // indexed, so an ordinary entry's commit does not touch them.
+          // (The full indexes of earlier versions are replaced.)
+          "DROP INDEX IF EXISTS audit_entries_emergency;"
+          "DROP INDEX IF EXISTS audit_entries_review;"
+          "CREATE INDEX IF NOT EXISTS audit_entries_emergencies ON audit_entries (idx)"
+          " WHERE emergency = 1;"
+          "CREATE INDEX IF NOT EXISTS audit_entries_reviews ON audit_entries (idx)"
+          " WHERE reviewed_index IS NOT NULL;"),
       deadline);
 }
 
