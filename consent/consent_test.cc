@@ -510,6 +510,19 @@ TEST_F(ConsentTest, ConsentExpiredIsDenied) {
   ExpectAudited(v1::AUDIT_OUTCOME_DENY, common::kReasonConsentExpired);
 }
 
+TEST_F(ConsentTest, ConsentThatLapsesBeforeReleaseIsDeniedAtTheRecheck) {
+  Record(v1::SHARING_DIRECTION_GP_TO_SOCIAL_CARE, v1::CONSENT_DECISION_PERMIT, "", "2026-11-22");
+  ASSERT_TRUE(Access(SocialWorkerToken(), View::kGpSummary, CouncilCase(true)).ok());
+  // The ledger does not change, but the consent's last day passes.
+  clock_->Advance(absl::Hours(24));
+  auto again = module_->Recheck(last_, absl::InfiniteFuture());
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->permit);
+  EXPECT_EQ(again->recheck_consent_version, again->consent_version);
+  ExpectReason(again->ToStatus(), absl::StatusCode::kPermissionDenied,
+               common::kReasonConsentExpired);
+}
+
 TEST_F(ConsentTest, ConsentEndsAtMidnightInEnglandNotUtc) {
   // 22 Jun 2026 23:30 UTC is already 23 Jun in BST.
   clock_->Set(absl::FromCivil(absl::CivilSecond(2026, 6, 22, 23, 30, 0), absl::UTCTimeZone()));

@@ -376,8 +376,11 @@ absl::StatusOr<Decision> ConsentModule::Decide(const DecisionRequest& request,
   if (auto deny = PreCheck(request); deny.has_value()) return *std::move(deny);
   Decision d = NewDecision(request);
 
-  auto history = ledger_->History(request.nhs_number, deadline);
-  if (!history.ok()) return history.status();
+  auto read = ledger_->History(request.nhs_number, deadline);
+  if (!read.ok()) return read.status();
+  d.consent_history =
+      std::make_shared<const std::vector<v1::ConsentFact>>(*std::move(read));
+  const std::vector<v1::ConsentFact>* history = d.consent_history.get();
 
   if (request.emergency.has_value()) {
     // Bypasses relationship and consent; the consent version is still kept
@@ -415,8 +418,17 @@ absl::StatusOr<Decision> ConsentModule::Recheck(const Decision& decision, absl::
   Decision d = decision;
   d.recheck_consent_version = decision.consent_version;
   if (!decision.permit || decision.basis != v1::DISCLOSURE_BASIS_CONSENT) return d;
-  auto history = ledger_->History(decision.request.nhs_number, deadline);
-  if (!history.ok()) return history.status();
+  // The ledger's version first: when it has not moved, the facts Decide read
+  // are the facts now, evaluated again at this moment (a consent can lapse by
+  // date in between); otherwise they are read again.
+  auto latest = ledger_->LatestVersion(decision.request.nhs_number, deadline);
+  if (!latest.ok()) return latest.status();
+  std::shared_ptr<const std::vector<v1::ConsentFact>> history = decision.consent_history;
+  if (history == nullptr || *latest != decision.consent_version) {
+    auto read = ledger_->History(decision.request.nhs_number, deadline);
+    if (!read.ok()) return read.status();
+    history = std::make_shared<const std::vector<v1::ConsentFact>>(*std::move(read));
+  }
   Decision again = decision;
   ApplyConsent(*history, &again);
   d.recheck_consent_version = again.consent_version;

@@ -91,6 +91,9 @@ struct Decision {
   uint64_t consent_version = 0;
   // The version seen by Recheck (equal to consent_version when unchanged).
   uint64_t recheck_consent_version = 0;
+  // The person's consent facts as read (and verified) by Decide; Recheck
+  // evaluates them again when the ledger's version has not moved.
+  std::shared_ptr<const std::vector<caregate::v1::ConsentFact>> consent_history;
   // What the relationship rule used (or found), e.g. "gp_registration",
   // "council_recorded_practice", "open_case", "open_case:team=T1",
   // "int_neighbourhood:INT-NORTH", "council_case_closed".
@@ -169,8 +172,10 @@ class ConsentModule {
   absl::StatusOr<Decision> Decide(const DecisionRequest& request,
                                   const RelationshipEvidence& evidence, absl::Time deadline);
 
-  // Decide twice: just before release, re-reads the person's consent. A
-  // consent-based permit whose ledger version changed is re-evaluated; if it no
+  // Decide twice: just before release, reads the person's ledger version
+  // again. A consent-based permit is re-evaluated now, on the facts Decide
+  // read when the version is unchanged and on the facts read again when it
+  // moved; if it no
   // longer permits, the result is a deny with reason CONSENT_WITHDRAWN (both
   // versions in consent_version / recheck_consent_version). A permit that
   // lapsed by date since the decision is denied with the evaluated reason
