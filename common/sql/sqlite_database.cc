@@ -239,6 +239,16 @@ class SqliteConnection final : public PooledConnection {
 
 absl::StatusOr<std::unique_ptr<Database>> OpenSqlite(const std::string& path,
                                                      absl::string_view config_path) {
+  // SQLite counts every allocation under one process-wide mutex unless told
+  // not to; caregate never reads those counts, and every connection of every
+  // store would otherwise contend for that lock. This must happen before the
+  // library initialises (the first open); if it already has, SQLite refuses
+  // and keeps counting, which is only slower.
+  static const bool configured = [] {
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return true;
+  }();
+  (void)configured;
   if (path.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(config_path, ".sqlite.path: is required"));
   }

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "common/log.h"
 #include "common/status.h"
@@ -60,13 +61,13 @@ struct SqlAuditLog::Pending {
   std::string bytes;
   Hash leaf;
   AuditEntry entry;  // for the index columns
-  bool taken = false;
-  bool done = false;
+  bool taken = false;  // guarded by queue_mu_: the writer has it in a batch
+  // Set by the writer before `done` is notified; read by the waiter after.
   absl::Status status;
   uint64_t index = 0;
-  // Signalled when `done` is set: the writer wakes exactly the waiters of the
-  // batch it committed.
-  absl::CondVar done_cv;
+  // Notified once the commit has decided: the writer wakes exactly the
+  // waiters of the batch it committed, without the queue's lock.
+  absl::Notification done;
 };
 
 std::string EntryBytes(const AuditEntry& entry) {
@@ -226,22 +227,21 @@ absl::StatusOr<uint64_t> SqlAuditLog::Append(const AuditEntry& entry, absl::Time
   pending.bytes = EntryBytes(pending.entry);
   pending.leaf = LeafHash(pending.bytes);
 
-  absl::MutexLock lock(&queue_mu_);
-  if (stopping_) return AuditUnavailable("the log is shutting down");
-  queue_.push_back(&pending);
-  work_cv_.Signal();
-  while (!pending.done) {
-    if (!pending.taken && absl::Now() >= deadline) {
+  {
+    absl::MutexLock lock(&queue_mu_);
+    if (stopping_) return AuditUnavailable("the log is shutting down");
+    queue_.push_back(&pending);
+    work_cv_.Signal();
+  }
+  if (!pending.done.WaitForNotificationWithDeadline(deadline)) {
+    absl::MutexLock lock(&queue_mu_);
+    if (!pending.taken) {
       queue_.erase(std::find(queue_.begin(), queue_.end(), &pending));
       return AuditUnavailable("the deadline passed before the entry could be committed");
     }
-    if (pending.taken) {
-      // Being written: the commit decides, within commit_timeout.
-      pending.done_cv.Wait(&queue_mu_);
-    } else {
-      pending.done_cv.WaitWithDeadline(&queue_mu_, deadline);
-    }
   }
+  // Being written: the commit decides, within commit_timeout.
+  pending.done.WaitForNotification();
   if (!pending.status.ok()) return pending.status;
   return pending.index;
 }
@@ -281,15 +281,14 @@ void SqlAuditLog::WriterLoop() {
                                                  {"error", std::string(status.message())}});
       Resync();
     }
-    absl::MutexLock lock(&queue_mu_);
+    // A waiter may return (and its Pending go) as soon as it is notified.
     for (size_t i = 0; i < batch.size(); ++i) {
-      batch[i]->done = true;
       if (status.ok()) {
         batch[i]->index = first_index + i;
       } else {
         batch[i]->status = AuditUnavailable("the entry could not be committed");
       }
-      batch[i]->done_cv.Signal();
+      batch[i]->done.Notify();
     }
   }
 }
