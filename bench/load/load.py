@@ -9,8 +9,9 @@ only.
                                [--bundle FILE] [--views V1,V2]
 
 Prints a Markdown table for bench/RESULTS.md: throughput, p50/p99 latency,
-each view's throughput as a ratio of the ceiling, and the gateway's peak
-resident memory (VmHWM).
+each view's throughput as a ratio of the ceiling, the gateway's CPU time per
+request (user + system, from /proc; steadier than throughput on a shared
+machine) and its peak resident memory (VmHWM).
 """
 import argparse
 import json
@@ -55,6 +56,13 @@ def vm_hwm_kib(pid):
     return 0
 
 
+def cpu_seconds(pid):
+    """User + system CPU time the process has used so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentiles(log_file):
     times = []
     with open(log_file) as f:
@@ -68,7 +76,7 @@ def percentiles(log_file):
     return times[len(times) // 2], times[min(len(times) - 1, int(len(times) * 0.99))]
 
 
-def run_view(port, name, path, body, token, args, workdir):
+def run_view(server_pid, port, name, path, body, token, args, workdir):
     key = re.sub(r"\W+", "_", name)
     body_file = os.path.join(workdir, key + ".bin")
     with open(body_file, "wb") as f:
@@ -83,15 +91,16 @@ def run_view(port, name, path, body, token, args, workdir):
     if getattr(args, "rate", None):
         cmd += ["--rps", str(args.rate)]
     cmd.append(f"http://127.0.0.1:{port}{path}")
-    started = time.monotonic()
+    started, cpu_before = time.monotonic(), cpu_seconds(server_pid)
     out = subprocess.run(cmd, capture_output=True, text=True,
                          timeout=args.seconds).stdout
-    elapsed = time.monotonic() - started
+    elapsed, cpu = time.monotonic() - started, cpu_seconds(server_pid) - cpu_before
     rps = float(re.search(r"finished in [\d.]+\w+, ([\d.]+) req/s", out).group(1))
     succeeded = int(re.search(r"(\d+) succeeded", out).group(1))
     p50, p99 = percentiles(log_file)
     return {"name": name, "rps": rps, "p50": p50, "p99": p99,
-            "succeeded": succeeded, "elapsed": elapsed}
+            "succeeded": succeeded, "elapsed": elapsed,
+            "cpu_us": cpu * 1e6 / max(1, succeeded)}
 
 
 def start_caregate(caregate, data_dir):
@@ -163,7 +172,8 @@ def main():
                       "--nhs-number", person)
             assert "disclosure {" in out, f"{view} did not answer OK"
         body = summary_request(person)
-        results = [run_view(port, "ceiling: empty unary call (grpc.health.v1.Health/Check)",
+        results = [run_view(server.pid, port,
+                            "ceiling: empty unary call (grpc.health.v1.Health/Check)",
                             "/grpc.health.v1.Health/Check", b"", None, args, workdir)]
         views = [("social-care-summary", "social care summary (GP)", "GetSocialCareSummary", "gp"),
                  ("gp-summary", "GP summary (social worker)", "GetGpSummary", "social_worker"),
@@ -173,22 +183,24 @@ def main():
         for key, name, method, role in views:
             if key not in wanted:
                 continue
-            results.append(run_view(port, name, f"/caregate.v1.RecordService/{method}", body,
-                                    token[role], args, workdir))
+            results.append(run_view(server.pid, port, name,
+                                    f"/caregate.v1.RecordService/{method}", body, token[role],
+                                    args, workdir))
         if "combined-profile" in wanted:
             half = argparse.Namespace(**vars(args))
             half.rate = max(1, int(results[-1]["rps"] / 2 / args.connections))
-            results.append(run_view(port, "combined profile at half its peak rate",
+            results.append(run_view(server.pid, port, "combined profile at half its peak rate",
                                     "/caregate.v1.RecordService/GetCombinedProfile", body,
                                     token["int_member"], half, workdir))
         peak = vm_hwm_kib(server.pid)
         ceiling = results[0]["rps"]
         print(f"bundle for the benchmark person: {os.path.getsize(args.bundle) / 1024:.0f} KiB")
-        print("| call | req/s | ratio to ceiling | p50 ms | p99 ms | succeeded |")
-        print("|---|---|---|---|---|---|")
+        print("| call | req/s | ratio to ceiling | p50 ms | p99 ms | succeeded "
+              "| gateway CPU µs/request |")
+        print("|---|---|---|---|---|---|---|")
         for r in results:
             print(f"| {r['name']} | {r['rps']:.0f} | {r['rps'] / ceiling:.2f} | "
-                  f"{r['p50']:.2f} | {r['p99']:.2f} | {r['succeeded']} |")
+                  f"{r['p50']:.2f} | {r['p99']:.2f} | {r['succeeded']} | {r['cpu_us']:.0f} |")
         print(f"\ngateway peak RSS (VmHWM) after every run: {peak / 1024:.1f} MiB")
     finally:
         server.terminate()
