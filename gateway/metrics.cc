@@ -64,55 +64,47 @@ using prometheus::Counter;
 using prometheus::Family;
 using prometheus::Histogram;
 
+namespace {
+
+// The counter labelled {name1=value1, name2=value2}.
+Counter& CounterFor(MetricChildren<Counter>& children, absl::string_view name1,
+                    absl::string_view value1, absl::string_view name2,
+                    absl::string_view value2) {
+  return children.Get(absl::StrCat(value1, " ", value2), [&](Family<Counter>& f) -> Counter& {
+    return f.Add({{std::string(name1), std::string(value1)},
+                  {std::string(name2), std::string(value2)}});
+  });
+}
+
+// The latency histogram labelled {name=value}.
+Histogram& HistogramFor(MetricChildren<Histogram>& children, absl::string_view name,
+                        absl::string_view value) {
+  return children.Get(value, [&](Family<Histogram>& f) -> Histogram& {
+    return f.Add({{std::string(name), std::string(value)}}, LatencyBuckets());
+  });
+}
+
+}  // namespace
+
 void Metrics::RecordRequest(absl::string_view method, absl::string_view code,
                             absl::Duration latency) {
-  requests_
-      .Get(absl::StrCat(method, " ", code),
-           [&](Family<Counter>& f) -> Counter& {
-             return f.Add({{"method", std::string(method)}, {"code", std::string(code)}});
-           })
-      .Increment();
-  request_duration_
-      .Get(method,
-           [&](Family<Histogram>& f) -> Histogram& {
-             return f.Add({{"method", std::string(method)}}, LatencyBuckets());
-           })
-      .Observe(absl::ToDoubleSeconds(latency));
+  CounterFor(requests_, "method", method, "code", code).Increment();
+  HistogramFor(request_duration_, "method", method).Observe(absl::ToDoubleSeconds(latency));
 }
 
 void Metrics::RecordSource(absl::string_view source, absl::string_view status,
                            absl::Duration latency) {
-  source_requests_
-      .Get(absl::StrCat(source, " ", status),
-           [&](Family<Counter>& f) -> Counter& {
-             return f.Add({{"source", std::string(source)}, {"status", std::string(status)}});
-           })
-      .Increment();
-  source_duration_
-      .Get(source,
-           [&](Family<Histogram>& f) -> Histogram& {
-             return f.Add({{"source", std::string(source)}}, LatencyBuckets());
-           })
-      .Observe(absl::ToDoubleSeconds(latency));
+  CounterFor(source_requests_, "source", source, "status", status).Increment();
+  HistogramFor(source_duration_, "source", source).Observe(absl::ToDoubleSeconds(latency));
 }
 
 void Metrics::RecordAuditAppend(bool ok, absl::Duration latency) {
-  const std::string result = ok ? "ok" : "error";
-  audit_duration_
-      .Get(result,
-           [&](Family<Histogram>& f) -> Histogram& {
-             return f.Add({{"result", result}}, LatencyBuckets());
-           })
+  HistogramFor(audit_duration_, "result", ok ? "ok" : "error")
       .Observe(absl::ToDoubleSeconds(latency));
 }
 
 void Metrics::RecordDecision(absl::string_view outcome, absl::string_view reason) {
-  decisions_
-      .Get(absl::StrCat(outcome, " ", reason),
-           [&](Family<Counter>& f) -> Counter& {
-             return f.Add({{"outcome", std::string(outcome)}, {"reason", std::string(reason)}});
-           })
-      .Increment();
+  CounterFor(decisions_, "outcome", outcome, "reason", reason).Increment();
 }
 
 std::string Metrics::Scrape() const {

@@ -18,6 +18,32 @@
 
 namespace caregate::gateway {
 
+// A family's children by their label values, each resolved once:
+// prometheus' Family::Add builds a label map and takes the family's lock on
+// every call, which a request would otherwise pay nine times.
+template <typename T>
+class MetricChildren {
+ public:
+  explicit MetricChildren(prometheus::Family<T>& family) : family_(family) {}
+  // The child remembered under `key`; `add` makes it the first time.
+  T& Get(absl::string_view key, absl::FunctionRef<T&(prometheus::Family<T>&)> add) {
+    {
+      absl::ReaderMutexLock lock(&mu_);
+      auto it = children_.find(key);
+      if (it != children_.end()) return *it->second;
+    }
+    absl::MutexLock lock(&mu_);
+    auto [it, inserted] = children_.try_emplace(std::string(key), nullptr);
+    if (inserted) it->second = &add(family_);
+    return *it->second;
+  }
+
+ private:
+  prometheus::Family<T>& family_;
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, T*> children_ ABSL_GUARDED_BY(mu_);
+};
+
 // caregate's Prometheus metrics, served at http://<metrics_address>/metrics.
 // Label values are method names, status code names, source kinds and reason
 // codes only: never personal data.
@@ -47,41 +73,15 @@ class Metrics {
   std::string Scrape() const;
 
  private:
-  // A family's children by their label values, each resolved once:
-  // prometheus' Family::Add builds a label map and takes the family's lock on
-  // every call, which a request would otherwise pay nine times.
-  template <typename T>
-  class Children {
-   public:
-    explicit Children(prometheus::Family<T>& family) : family_(family) {}
-    // The child remembered under `key`; `add` makes it the first time.
-    T& Get(absl::string_view key, absl::FunctionRef<T&(prometheus::Family<T>&)> add) {
-      {
-        absl::ReaderMutexLock lock(&mu_);
-        auto it = children_.find(key);
-        if (it != children_.end()) return *it->second;
-      }
-      absl::MutexLock lock(&mu_);
-      auto [it, inserted] = children_.try_emplace(std::string(key), nullptr);
-      if (inserted) it->second = &add(family_);
-      return *it->second;
-    }
-
-   private:
-    prometheus::Family<T>& family_;
-    absl::Mutex mu_;
-    absl::flat_hash_map<std::string, T*> children_ ABSL_GUARDED_BY(mu_);
-  };
-
   Metrics();
 
   std::shared_ptr<prometheus::Registry> registry_;
-  Children<prometheus::Counter> requests_;
-  Children<prometheus::Histogram> request_duration_;
-  Children<prometheus::Counter> source_requests_;
-  Children<prometheus::Histogram> source_duration_;
-  Children<prometheus::Histogram> audit_duration_;
-  Children<prometheus::Counter> decisions_;
+  MetricChildren<prometheus::Counter> requests_;
+  MetricChildren<prometheus::Histogram> request_duration_;
+  MetricChildren<prometheus::Counter> source_requests_;
+  MetricChildren<prometheus::Histogram> source_duration_;
+  MetricChildren<prometheus::Histogram> audit_duration_;
+  MetricChildren<prometheus::Counter> decisions_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   int port_ = 0;
 };
