@@ -230,6 +230,9 @@ absl::StatusOr<uint64_t> SqlAuditLog::Append(const AuditEntry& entry, absl::Time
   {
     absl::MutexLock lock(&queue_mu_);
     if (stopping_) return AuditUnavailable("the log is shutting down");
+    if (absl::Now() >= deadline) {
+      return AuditUnavailable("the deadline passed before the entry could be committed");
+    }
     queue_.push_back(&pending);
     work_cv_.Signal();
   }
