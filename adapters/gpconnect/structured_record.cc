@@ -10,8 +10,10 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -144,16 +146,17 @@ class Obj {
   element value() const { return e_; }
   bool valid() const { return valid_; }
 
-  std::optional<element> Get(absl::string_view key) const {
-    if (overflow_) {
-      element out;
-      if (e_[K(key)].get(out) != simdjson::SUCCESS) return std::nullopt;
-      return out;
-    }
+  ABSL_ATTRIBUTE_ALWAYS_INLINE std::optional<element> Get(absl::string_view key) const {
+    if (overflow_ || key.empty()) return GetSlow(key);
     const uint32_t len = static_cast<uint32_t>(key.size());
+    const char first = key[0];
+    // The scan touches only this table; the key bytes in the document are
+    // compared only when the length and the first byte match.
     for (uint32_t i = 0; i < n_; ++i) {
-      if (fields_[i].len == len && std::memcmp(fields_[i].key, key.data(), len) == 0)
-        return fields_[i].value;
+      const Field& f = fields_[i];
+      if (f.len == len && f.first == first &&
+          std::memcmp(f.key + 1, key.data() + 1, len - 1) == 0)
+        return f.value;
     }
     return std::nullopt;
   }
@@ -163,8 +166,20 @@ class Obj {
   struct Field {
     const char* key;
     uint32_t len;
+    char first;  // key[0], or '\0' for ""
     element value;
   };
+
+  std::optional<element> GetSlow(absl::string_view key) const {
+    if (!overflow_) {
+      for (uint32_t i = 0; i < n_; ++i)
+        if (fields_[i].len == key.size()) return fields_[i].value;  // "" is the only match
+      return std::nullopt;
+    }
+    element out;
+    if (e_[K(key)].get(out) != simdjson::SUCCESS) return std::nullopt;
+    return out;
+  }
   void Load(element e) {
     simdjson::dom::object o;
     if (e.get_object().get(o) != simdjson::SUCCESS) return;
@@ -175,9 +190,11 @@ class Obj {
         overflow_ = true;
         return;
       }
-      fields_[n_].key = it.key_c_str();
-      fields_[n_].len = it.key_length();
-      fields_[n_].value = it.value();
+      Field& f = fields_[n_];
+      f.key = it.key_c_str();
+      f.len = it.key_length();
+      f.first = f.key[0];
+      f.value = it.value();
       ++n_;
     }
   }
@@ -191,9 +208,12 @@ class Obj {
   };
 };
 
-std::optional<element> Child(const Obj& o, absl::string_view key) { return o.Get(key); }
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline std::optional<element> Child(const Obj& o,
+                                                                absl::string_view key) {
+  return o.Get(key);
+}
 
-absl::string_view Str(const Obj& o, absl::string_view key) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline absl::string_view Str(const Obj& o, absl::string_view key) {
   auto v = o.Get(key);
   std::string_view s;
   if (!v || v->get_string().get(s) != simdjson::SUCCESS) return {};
@@ -562,8 +582,10 @@ struct SectionAccumulator {
   bool seen_list = false;
   bool all_empty = true;
   int unresolved = 0;
-  std::vector<v1::SectionState> states;
-  std::vector<std::string> notes;
+  // Inline: a section has a few states and notes at most, so no heap
+  // allocation for the containers themselves.
+  absl::InlinedVector<v1::SectionState, 4> states;
+  absl::InlinedVector<std::string, 2> notes;
 
   void AddState(v1::SectionState s) {
     if (std::find(states.begin(), states.end(), s) == states.end()) states.push_back(s);
