@@ -252,7 +252,7 @@ std::optional<double> Number(const Obj& o, absl::string_view key) {
   return NumberOf(*v);
 }
 
-std::string S(absl::string_view v) { return std::string(v); }
+std::string S(absl::string_view v) { return std::string(v.data(), v.size()); }
 std::string S(std::string_view v) { return std::string(v); }
 std::string S(std::string&& v) { return std::move(v); }
 
@@ -457,9 +457,10 @@ class Index {
       return it->second.value;
     }
     // "Type/id", or an absolute URL ending in "Type/id".
-    size_t slash = ref.rfind('/');
+    const std::string_view r = K(ref);  // std::string_view::rfind is inline
+    size_t slash = r.rfind('/');
     if (slash == absl::string_view::npos || slash == 0) return std::nullopt;
-    size_t prev = ref.rfind('/', slash - 1);
+    size_t prev = r.rfind('/', slash - 1);
     absl::string_view type = prev == absl::string_view::npos
                                  ? ref.substr(0, slash)
                                  : ref.substr(prev + 1, slash - prev - 1);
@@ -866,9 +867,12 @@ class Mapper {
   }
 
   void MapProblems() {
-    for (const Resource& r : index_.OfType("Condition")) {
+    const auto& conditions = index_.OfType("Condition");
+    out_->mutable_problems()->Reserve(static_cast<int>(conditions.size()));
+    for (const Resource& r : conditions) {
       Obj c(r.value);
-      v1::Problem p;
+      // Built in place; copied to diagnoses below when it is one.
+      v1::Problem& p = *out_->add_problems();
       SET_NON_EMPTY(p.set_id, Str(c, "id"));
       FillConcept(Child(c, "code"), p.mutable_code());
       absl::string_view status = Str(c, "clinicalStatus");
@@ -876,10 +880,6 @@ class Mapper {
                    : (status == "inactive" || status == "resolved" || status == "remission")
                        ? v1::CLINICAL_STATUS_INACTIVE
                        : v1::CLINICAL_STATUS_UNSPECIFIED);
-      absl::string_view sig = ExtensionCode(c, "ProblemSignificance-1");
-      p.set_significance(sig == "major"   ? v1::PROBLEM_SIGNIFICANCE_MAJOR
-                         : sig == "minor" ? v1::PROBLEM_SIGNIFICANCE_MINOR
-                                          : v1::PROBLEM_SIGNIFICANCE_UNSPECIFIED);
       SET_NON_EMPTY(p.set_onset_date, DateOf(c, "onsetDateTime", "onsetPeriod"));
       absl::string_view abatement = Str(c, "abatementDateTime");
       SET_NON_EMPTY(p.set_end_date,
@@ -887,24 +887,30 @@ class Mapper {
       SET_NON_EMPTY(p.set_recorded_date, Str(c, "assertedDate"));
       AddNotes(c, p.mutable_notes());
       // The actual problem decides whether the problem is also a diagnosis.
+      // One walk of the extensions: significance, actual problem, related
+      // clinical content.
+      std::optional<element> significance;
       absl::string_view actual_type;
       ForEach(c, "extension", [&](element x) {
         absl::string_view url = Str(x, "url");
+        if (!significance && absl::EndsWith(url, "ProblemSignificance-1")) significance = x;
         bool actual = absl::EndsWith(url, "ActualProblem-1");
         if (!actual && !absl::EndsWith(url, "RelatedClinicalContent-1")) return;
-        auto target_elem = index_.ResolveField(x, "valueReference");
-        if (!target_elem) return;
-        Obj target(*target_elem);
-        if (actual) actual_type = Str(target, "resourceType");
-        v1::CodeableConcept related;
-        CodeOfItem(index_, target, &related);
-        if (related.codings_size() > 0 || !related.text().empty())
-          *p.add_related_codes() = std::move(related);
+        auto target = index_.ResolveField(x, "valueReference");
+        if (!target) return;
+        if (actual) actual_type = Str(*target, "resourceType");
+        v1::CodeableConcept* related = p.add_related_codes();
+        CodeOfItem(index_, *target, related);
+        if (related->codings_size() == 0 && related->text().empty())
+          p.mutable_related_codes()->RemoveLast();
       });
+      absl::string_view sig = significance ? CodeOfExtension(*significance) : absl::string_view();
+      p.set_significance(sig == "major"   ? v1::PROBLEM_SIGNIFICANCE_MAJOR
+                         : sig == "minor" ? v1::PROBLEM_SIGNIFICANCE_MINOR
+                                          : v1::PROBLEM_SIGNIFICANCE_UNSPECIFIED);
       bool diagnosis =
           actual_type.empty() || actual_type == "Observation" || actual_type == "Condition";
       if (diagnosis) *out_->add_diagnoses() = p;
-      *out_->add_problems() = std::move(p);
     }
   }
 
