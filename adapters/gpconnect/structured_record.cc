@@ -298,8 +298,7 @@ bool HasCode(element concept_elem, absl::string_view system, absl::string_view c
   bool found = false;
   ForEach(concept_elem, "coding", [&](element c) {
     if (found) return;
-    Obj co(c);
-    if (Str(co, "code") == code && (system.empty() || Str(co, "system") == system)) found = true;
+    if (Str(c, "code") == code && (system.empty() || Str(c, "system") == system)) found = true;
   });
   return found;
 }
@@ -379,6 +378,29 @@ absl::Status BundleError(absl::string_view message) {
   return common::InvalidArgumentWithReason(common::kReasonInvalidBundle, message);
 }
 
+// A resource's resourceType and id in one walk of its keys (providers order
+// keys differently; some alphabetically, which puts resourceType last). As
+// with Str(), the first occurrence of a key counts and a non-string reads "".
+void TypeAndId(element resource, absl::string_view* type, absl::string_view* id) {
+  simdjson::dom::object o;
+  if (resource.get_object().get(o) != simdjson::SUCCESS) return;
+  bool seen_type = false, seen_id = false;
+  for (auto it = o.begin(), end = o.end(); it != end && !(seen_type && seen_id); ++it) {
+    const uint32_t len = it.key_length();
+    absl::string_view* target = nullptr;
+    if (!seen_type && len == 12 && std::memcmp(it.key_c_str(), "resourceType", 12) == 0) {
+      seen_type = true;
+      target = type;
+    } else if (!seen_id && len == 2 && std::memcmp(it.key_c_str(), "id", 2) == 0) {
+      seen_id = true;
+      target = id;
+    }
+    if (target == nullptr) continue;
+    std::string_view v;
+    if (it.value().get_string().get(v) == simdjson::SUCCESS) *target = A(v);
+  }
+}
+
 // ---------------------------------------------------------------------------
 // The index: every resource by Type/id, List.contained by #id, Lists in order.
 
@@ -406,7 +428,9 @@ class Index {
     lists_.clear();
   }
 
-  absl::Status Add(int entry, element resource, absl::string_view type) {
+  // `type` and `id` are the resource's resourceType and id ("" when absent or
+  // not a string).
+  absl::Status Add(int entry, element resource, absl::string_view type, absl::string_view id) {
     if (type == "List") {
       absl::string_view code;
       if (auto cc = Child(resource, "code")) {
@@ -425,7 +449,6 @@ class Index {
       });
       return absl::OkStatus();
     }
-    absl::string_view id = Str(resource, "id");
     if (id.empty()) {
       if (IsClinicalType(type)) {
         return BundleError(absl::StrCat("Bundle.entry[", entry, "]: a ", type, " without an id"));
@@ -919,9 +942,9 @@ class Mapper {
     // based on.
     absl::flat_hash_map<absl::string_view, std::vector<element>> issues_by_plan;
     for (const Resource& r : index_.OfType("MedicationRequest")) {
-      Obj mr(r.value);
-      if (Str(mr, "intent") != "order") continue;
-      ForEach(mr, "basedOn", [&](element ref) {
+      // Two lookups: plain key scans are cheaper than a field table here.
+      if (Str(r.value, "intent") != "order") continue;
+      ForEach(r.value, "basedOn", [&](element ref) {
         if (auto plan = index_.Resolve(Str(ref, "reference")))
           issues_by_plan[Str(*plan, "id")].push_back(r.value);
       });
@@ -1399,11 +1422,12 @@ absl::Status ParseInto(absl::string_view json, const ParseOptions& options, v1::
     if (entry["resource"].get(resource) != simdjson::SUCCESS || !resource.is_object()) {
       return BundleError(absl::StrCat("Bundle.entry[", i, "]: no resource object"));
     }
-    absl::string_view type = Str(resource, "resourceType");
+    absl::string_view type, id;
+    TypeAndId(resource, &type, &id);
     if (type.empty()) {
       return BundleError(absl::StrCat("Bundle.entry[", i, "].resource: no resourceType"));
     }
-    if (absl::Status s = index.Add(i, resource, type); !s.ok()) return s;
+    if (absl::Status s = index.Add(i, resource, type, id); !s.ok()) return s;
     ++i;
   }
   absl::string_view last_updated = Str(Child(root, "meta"), "lastUpdated");
