@@ -940,7 +940,8 @@ class Mapper {
   void MapMedications() {
     // Issues (intent "order") by the authorisation (intent "plan") they are
     // based on.
-    absl::flat_hash_map<absl::string_view, std::vector<element>> issues_by_plan;
+    absl::flat_hash_map<absl::string_view, absl::InlinedVector<element, 4>> issues_by_plan;
+    issues_by_plan.reserve(index_.OfType("MedicationRequest").size());
     for (const Resource& r : index_.OfType("MedicationRequest")) {
       // Two lookups: plain key scans are cheaper than a field table here.
       if (Str(r.value, "intent") != "order") continue;
@@ -1283,7 +1284,7 @@ class Mapper {
     // matches only the exact reference "Encounter/<id>"). Keys are views into
     // the document.
     constexpr absl::string_view kEncounterPrefix = "Encounter/";
-    absl::flat_hash_map<absl::string_view, std::vector<element>> topics;
+    absl::flat_hash_map<absl::string_view, absl::InlinedVector<element, 2>> topics;
     for (const ListInfo& list : index_.lists()) {
       if (list.code != kListTopic) continue;
       auto enc = Child(list.value, "encounter");
