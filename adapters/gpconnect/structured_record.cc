@@ -412,7 +412,8 @@ struct Resource {
 struct ListInfo {
   int entry = 0;
   element value;
-  absl::string_view code;  // first SNOMED code
+  absl::string_view code;           // first SNOMED code
+  absl::string_view encounter_ref;  // List.encounter.reference (topics)
 };
 
 class Index {
@@ -432,15 +433,16 @@ class Index {
   // not a string).
   absl::Status Add(int entry, element resource, absl::string_view type, absl::string_view id) {
     if (type == "List") {
+      Obj list(resource);  // one walk for code, encounter and contained
       absl::string_view code;
-      if (auto cc = Child(resource, "code")) {
+      if (auto cc = Child(list, "code")) {
         ForEach(*cc, "coding", [&](element c) {
           if (code.empty()) code = Str(c, "code");
         });
       }
-      lists_.push_back({entry, resource, code});
+      lists_.push_back({entry, resource, code, Str(Child(list, "encounter"), "reference")});
       // Contained resources are referenced as "#id" from inside the List.
-      ForEach(resource, "contained", [&](element c) {
+      ForEach(list, "contained", [&](element c) {
         absl::string_view id = Str(c, "id");
         absl::string_view ctype = Str(c, "resourceType");
         if (id.empty() || ctype.empty()) return;
@@ -1287,8 +1289,7 @@ class Mapper {
     absl::flat_hash_map<absl::string_view, absl::InlinedVector<element, 2>> topics;
     for (const ListInfo& list : index_.lists()) {
       if (list.code != kListTopic) continue;
-      auto enc = Child(list.value, "encounter");
-      absl::string_view ref = Str(enc, "reference");
+      absl::string_view ref = list.encounter_ref;
       if (absl::StartsWith(ref, kEncounterPrefix))
         topics[ref.substr(kEncounterPrefix.size())].push_back(list.value);
     }
