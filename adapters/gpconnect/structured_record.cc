@@ -75,15 +75,22 @@ bool OneOf(absl::string_view v, const std::array<absl::string_view, N>& set) {
   return std::find(set.begin(), set.end(), v) != set.end();
 }
 
-// Resource types whose items the summary shows: a duplicate Type/id among them
-// makes the bundle ambiguous, so it is an error. Supporting resources
+// The resource types the mapper reads by type. The first ten are the clinical
+// types, whose items the summary shows: a duplicate Type/id among them makes
+// the bundle ambiguous, so it is an error. Supporting resources
 // (Practitioner, Organization, Location, ...) are de-duplicated (first wins):
-// real bundles repeat them.
-bool IsClinicalType(absl::string_view t) {
-  return t == "Patient" || t == "AllergyIntolerance" || t == "Condition" ||
-         t == "MedicationStatement" || t == "MedicationRequest" || t == "Observation" ||
-         t == "DiagnosticReport" || t == "Encounter" || t == "ReferralRequest" ||
-         t == "Immunization";
+// real bundles repeat them; they are reached only through references.
+constexpr std::array<absl::string_view, 11> kMappedTypes = {
+    "Patient",          "AllergyIntolerance", "Condition",       "MedicationStatement",
+    "MedicationRequest", "Observation",       "DiagnosticReport", "Encounter",
+    "ReferralRequest",  "Immunization",       "OperationOutcome"};
+constexpr size_t kClinicalTypes = 10;  // the first ten
+
+// The position of `t` in kMappedTypes, or kMappedTypes.size().
+size_t MappedType(absl::string_view t) {
+  for (size_t i = 0; i < kMappedTypes.size(); ++i)
+    if (t == kMappedTypes[i]) return i;
+  return kMappedTypes.size();
 }
 
 // ---------------------------------------------------------------------------
@@ -419,13 +426,12 @@ struct ListInfo {
 class Index {
  public:
   // Empties the index but keeps its memory, so the per-thread index costs no
-  // large allocation per bundle. Keys of by_type_ are owned strings because
-  // they outlive one document.
+  // large allocation per bundle.
   void Clear() {
     by_ref_.erase(by_ref_.begin(), by_ref_.end());
     contained_.erase(contained_.begin(), contained_.end());
-    for (auto& [type, v] : by_type_) v.clear();
-    for (auto& [type, v] : contained_by_type_) v.clear();
+    for (auto& v : by_type_) v.clear();
+    for (auto& v : contained_by_type_) v.clear();
     lists_.clear();
   }
 
@@ -447,26 +453,29 @@ class Index {
         absl::string_view ctype = Str(c, "resourceType");
         if (id.empty() || ctype.empty()) return;
         contained_.try_emplace(id, Resource{entry, c});
-        TypeBucket(&contained_by_type_, ctype).push_back({entry, c});
+        if (size_t t = MappedType(ctype); t < kMappedTypes.size())
+          contained_by_type_[t].push_back({entry, c});
       });
       return absl::OkStatus();
     }
+    const size_t mapped = MappedType(type);
+    const bool clinical = mapped < kClinicalTypes;
     if (id.empty()) {
-      if (IsClinicalType(type)) {
+      if (clinical) {
         return BundleError(absl::StrCat("Bundle.entry[", entry, "]: a ", type, " without an id"));
       }
-      TypeBucket(&by_type_, type).push_back({entry, resource});
+      if (mapped < kMappedTypes.size()) by_type_[mapped].push_back({entry, resource});
       return absl::OkStatus();
     }
     auto [it, inserted] = by_ref_.try_emplace(Key(type, id), Resource{entry, resource});
     if (!inserted) {
-      if (IsClinicalType(type)) {
+      if (clinical) {
         return BundleError(absl::StrCat("Bundle.entry[", entry, "]: duplicate id for a ", type,
                                         " (first at Bundle.entry[", it->second.entry, "])"));
       }
       return absl::OkStatus();  // supporting resource repeated: first wins
     }
-    TypeBucket(&by_type_, type).push_back({entry, resource});
+    if (mapped < kMappedTypes.size()) by_type_[mapped].push_back({entry, resource});
     return absl::OkStatus();
   }
 
@@ -501,15 +510,16 @@ class Index {
     return Resolve(Str(*r, "reference"));
   }
 
+  // `type` is one of kMappedTypes (other types are not kept by type).
   const std::vector<Resource>& OfType(absl::string_view type) const {
     static const std::vector<Resource> kEmpty;
-    auto it = by_type_.find(type);
-    return it == by_type_.end() ? kEmpty : it->second;
+    size_t t = MappedType(type);
+    return t < kMappedTypes.size() ? by_type_[t] : kEmpty;
   }
   const std::vector<Resource>& ContainedOfType(absl::string_view type) const {
     static const std::vector<Resource> kEmpty;
-    auto it = contained_by_type_.find(type);
-    return it == contained_by_type_.end() ? kEmpty : it->second;
+    size_t t = MappedType(type);
+    return t < kMappedTypes.size() ? contained_by_type_[t] : kEmpty;
   }
   const std::vector<ListInfo>& lists() const { return lists_; }
 
@@ -519,14 +529,9 @@ class Index {
   static RefKey Key(absl::string_view type, absl::string_view id) { return {type, id}; }
   absl::flat_hash_map<RefKey, Resource> by_ref_;
   absl::flat_hash_map<absl::string_view, Resource> contained_;
-  using TypeMap = absl::flat_hash_map<std::string, std::vector<Resource>>;
-  static std::vector<Resource>& TypeBucket(TypeMap* map, absl::string_view type) {
-    auto it = map->find(type);
-    if (it == map->end()) it = map->emplace(std::string(type), std::vector<Resource>()).first;
-    return it->second;
-  }
-  TypeMap by_type_;
-  TypeMap contained_by_type_;
+  // By position in kMappedTypes.
+  std::array<std::vector<Resource>, kMappedTypes.size()> by_type_;
+  std::array<std::vector<Resource>, kMappedTypes.size()> contained_by_type_;
   std::vector<ListInfo> lists_;
 };
 
