@@ -135,7 +135,6 @@ std::optional<element> First(element e, absl::string_view key) {
   return std::nullopt;
 }
 
-
 // One pass over an object's fields into a dense table, so that a resource
 // read for a dozen fields costs one walk of its keys instead of one
 // element::at_key scan per field (a miss scans every key). The first
@@ -149,9 +148,6 @@ class Obj {
   }
   Obj(const Obj&) = delete;
   Obj& operator=(const Obj&) = delete;
-
-  element value() const { return e_; }
-  bool valid() const { return valid_; }
 
   ABSL_ATTRIBUTE_ALWAYS_INLINE std::optional<element> Get(absl::string_view key) const {
     if (overflow_ || key.empty()) return GetSlow(key);
@@ -191,7 +187,6 @@ class Obj {
     simdjson::dom::object o;
     if (e.get_object().get(o) != simdjson::SUCCESS) return;
     e_ = e;
-    valid_ = true;
     for (auto it = o.begin(), end = o.end(); it != end; ++it) {
       if (n_ == kMaxFields) {
         overflow_ = true;
@@ -206,8 +201,7 @@ class Obj {
     }
   }
 
-  element e_;
-  bool valid_ = false;
+  element e_;  // for the at_key fallback
   bool overflow_ = false;
   uint32_t n_ = 0;
   union {
@@ -385,9 +379,9 @@ absl::Status BundleError(absl::string_view message) {
   return common::InvalidArgumentWithReason(common::kReasonInvalidBundle, message);
 }
 
-// A resource's resourceType and id in one walk of its keys (providers order
-// keys differently; some alphabetically, which puts resourceType last). As
-// with Str(), the first occurrence of a key counts and a non-string reads "".
+// A resource's resourceType and id in one walk of its keys, stopping when both
+// are seen (JSON keys come in any order). As with Str(), the first occurrence
+// of a key counts and a non-string reads "".
 void TypeAndId(element resource, absl::string_view* type, absl::string_view* id) {
   simdjson::dom::object o;
   if (resource.get_object().get(o) != simdjson::SUCCESS) return;
