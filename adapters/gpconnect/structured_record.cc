@@ -359,20 +359,27 @@ void AddNotes(const E& e, google::protobuf::RepeatedPtrField<std::string>* out) 
   });
 }
 
-std::string QuantityText(std::optional<element> qe) {
-  if (!qe) return {};
+// Appends a Quantity as text ("28 tablet", "3.5"), or its free-text
+// extension, to `out`.
+void AppendQuantityText(std::optional<element> qe, std::string* out) {
+  if (!qe) return;
   Obj q(*qe);
   std::optional<double> v = Number(q, "value");
   absl::string_view unit = Str(q, "unit");
   if (v) {
-    std::string out = absl::StrCat(*v);
-    if (!unit.empty()) absl::StrAppend(&out, " ", unit);
-    return out;
+    absl::StrAppend(out, *v);
+    if (!unit.empty()) absl::StrAppend(out, " ", unit);
+    return;
   }
   // GP Connect puts free-text quantities in an extension.
   auto ext = Extension(q, "MedicationQuantityText-1");
-  if (ext) return S(Str(*ext, "valueString"));
-  return {};
+  if (ext) absl::StrAppend(out, Str(*ext, "valueString"));
+}
+
+std::string QuantityText(std::optional<element> qe) {
+  std::string out;
+  AppendQuantityText(qe, &out);
+  return out;
 }
 
 absl::Status BundleError(absl::string_view message) {
@@ -1174,11 +1181,15 @@ class Mapper {
       if (!text.empty()) {
         SET_NON_EMPTY(res->set_reference_range, text);
       } else {
-        auto low = Child(range, "low");
-        auto high = Child(range, "high");
-        std::string lo = low ? QuantityText(low) : "";
-        std::string hi = high ? QuantityText(high) : "";
-        if (!lo.empty() || !hi.empty()) res->set_reference_range(absl::StrCat(lo, " - ", hi));
+        // "low - high", built in one string; nothing when both are empty.
+        constexpr absl::string_view kDash = " - ";
+        std::string low_high;
+        AppendQuantityText(Child(range, "low"), &low_high);
+        const bool has_low = !low_high.empty();
+        low_high.append(kDash.data(), kDash.size());
+        AppendQuantityText(Child(range, "high"), &low_high);
+        if (has_low || low_high.size() > kDash.size())
+          res->set_reference_range(std::move(low_high));
       }
     }
     FillConcept(Child(obs, "interpretation"), res->mutable_interpretation());
