@@ -2,14 +2,18 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -71,15 +75,22 @@ bool OneOf(absl::string_view v, const std::array<absl::string_view, N>& set) {
   return std::find(set.begin(), set.end(), v) != set.end();
 }
 
-// Resource types whose items the summary shows: a duplicate Type/id among them
-// makes the bundle ambiguous, so it is an error. Supporting resources
+// The resource types the mapper reads by type. The first ten are the clinical
+// types, whose items the summary shows: a duplicate Type/id among them makes
+// the bundle ambiguous, so it is an error. Supporting resources
 // (Practitioner, Organization, Location, ...) are de-duplicated (first wins):
-// real bundles repeat them.
-bool IsClinicalType(absl::string_view t) {
-  return t == "Patient" || t == "AllergyIntolerance" || t == "Condition" ||
-         t == "MedicationStatement" || t == "MedicationRequest" || t == "Observation" ||
-         t == "DiagnosticReport" || t == "Encounter" || t == "ReferralRequest" ||
-         t == "Immunization";
+// real bundles repeat them; they are reached only through references.
+constexpr std::array<absl::string_view, 11> kMappedTypes = {
+    "Patient",          "AllergyIntolerance", "Condition",       "MedicationStatement",
+    "MedicationRequest", "Observation",       "DiagnosticReport", "Encounter",
+    "ReferralRequest",  "Immunization",       "OperationOutcome"};
+constexpr size_t kClinicalTypes = 10;  // the first ten
+
+// The position of `t` in kMappedTypes, or kMappedTypes.size().
+size_t MappedType(absl::string_view t) {
+  for (size_t i = 0; i < kMappedTypes.size(); ++i)
+    if (t == kMappedTypes[i]) return i;
+  return kMappedTypes.size();
 }
 
 // ---------------------------------------------------------------------------
@@ -124,9 +135,109 @@ std::optional<element> First(element e, absl::string_view key) {
   return std::nullopt;
 }
 
-std::optional<double> Number(element e, absl::string_view key) {
-  element v;
-  if (e[K(key)].get(v) != simdjson::SUCCESS) return std::nullopt;
+// One pass over an object's fields into a dense table, so that a resource
+// read for a dozen fields costs one walk of its keys instead of one
+// element::at_key scan per field (a miss scans every key). The first
+// occurrence of a key wins, as with at_key. A non-object reads as empty; an
+// object with more than kMaxFields fields falls back to at_key.
+class Obj {
+ public:
+  explicit Obj(element e) { Load(e); }
+  explicit Obj(std::optional<element> e) {
+    if (e) Load(*e);
+  }
+  Obj(const Obj&) = delete;
+  Obj& operator=(const Obj&) = delete;
+
+  ABSL_ATTRIBUTE_ALWAYS_INLINE std::optional<element> Get(absl::string_view key) const {
+    if (overflow_ || key.empty()) return GetSlow(key);
+    const uint32_t len = static_cast<uint32_t>(key.size());
+    const char first = key[0];
+    // The scan touches only this table; the key bytes in the document are
+    // compared only when the length and the first byte match.
+    for (uint32_t i = 0; i < n_; ++i) {
+      const Field& f = fields_[i];
+      if (f.len == len && f.first == first &&
+          std::memcmp(f.key + 1, key.data() + 1, len - 1) == 0)
+        return f.value;
+    }
+    return std::nullopt;
+  }
+
+ private:
+  static constexpr uint32_t kMaxFields = 48;
+  struct Field {
+    const char* key;
+    uint32_t len;
+    char first;  // key[0], or '\0' for ""
+    element value;
+  };
+
+  std::optional<element> GetSlow(absl::string_view key) const {
+    if (!overflow_) {
+      for (uint32_t i = 0; i < n_; ++i)
+        if (fields_[i].len == key.size()) return fields_[i].value;  // "" is the only match
+      return std::nullopt;
+    }
+    element out;
+    if (e_[K(key)].get(out) != simdjson::SUCCESS) return std::nullopt;
+    return out;
+  }
+  void Load(element e) {
+    simdjson::dom::object o;
+    if (e.get_object().get(o) != simdjson::SUCCESS) return;
+    e_ = e;
+    for (auto it = o.begin(), end = o.end(); it != end; ++it) {
+      if (n_ == kMaxFields) {
+        overflow_ = true;
+        return;
+      }
+      Field& f = fields_[n_];
+      f.key = it.key_c_str();
+      f.len = it.key_length();
+      f.first = f.key[0];
+      f.value = it.value();
+      ++n_;
+    }
+  }
+
+  element e_;  // for the at_key fallback
+  bool overflow_ = false;
+  uint32_t n_ = 0;
+  union {
+    Field fields_[kMaxFields];
+  };
+};
+
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline std::optional<element> Child(const Obj& o,
+                                                                absl::string_view key) {
+  return o.Get(key);
+}
+
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline absl::string_view Str(const Obj& o, absl::string_view key) {
+  auto v = o.Get(key);
+  std::string_view s;
+  if (!v || v->get_string().get(s) != simdjson::SUCCESS) return {};
+  return A(s);
+}
+
+template <typename F>
+void ForEach(const Obj& o, absl::string_view key, F&& f) {
+  auto v = o.Get(key);
+  simdjson::dom::array a;
+  if (!v || v->get_array().get(a) != simdjson::SUCCESS) return;
+  for (element x : a) f(x);
+}
+
+std::optional<element> First(const Obj& o, absl::string_view key) {
+  auto v = o.Get(key);
+  simdjson::dom::array a;
+  if (!v || v->get_array().get(a) != simdjson::SUCCESS) return std::nullopt;
+  for (element x : a) return x;
+  return std::nullopt;
+}
+
+std::optional<double> NumberOf(element v) {
   double d;
   if (v.get_double().get(d) == simdjson::SUCCESS) return d;
   int64_t i;
@@ -136,7 +247,13 @@ std::optional<double> Number(element e, absl::string_view key) {
   return std::nullopt;
 }
 
-std::string S(absl::string_view v) { return std::string(v); }
+std::optional<double> Number(const Obj& o, absl::string_view key) {
+  auto v = o.Get(key);
+  if (!v) return std::nullopt;
+  return NumberOf(*v);
+}
+
+std::string S(absl::string_view v) { return std::string(v.data(), v.size()); }
 std::string S(std::string_view v) { return std::string(v); }
 std::string S(std::string&& v) { return std::move(v); }
 
@@ -149,8 +266,10 @@ std::string S(std::string&& v) { return std::move(v); }
     if (!set_value_.empty()) setter(S(std::forward<decltype(set_value_)>(set_value_))); \
   } while (0)
 
-// The extension on `e` whose url ends with `name` (hosts vary by vendor).
-std::optional<element> Extension(element e, absl::string_view name) {
+// The extension on `e` (an element or an Obj) whose url ends with `name`
+// (hosts vary by vendor).
+template <typename E>
+std::optional<element> Extension(const E& e, absl::string_view name) {
   std::optional<element> found;
   ForEach(e, "extension", [&](element x) {
     if (!found && absl::EndsWith(Str(x, "url"), name)) found = x;
@@ -158,21 +277,28 @@ std::optional<element> Extension(element e, absl::string_view name) {
   return found;
 }
 
-// A Coding's code from a valueCodeableConcept or valueCode of an extension.
-absl::string_view ExtensionCode(element e, absl::string_view name) {
-  auto ext = Extension(e, name);
-  if (!ext) return {};
-  absl::string_view code = Str(*ext, "valueCode");
+// An extension's valueCode, or its valueCodeableConcept's first code.
+absl::string_view CodeOfExtension(element ext) {
+  Obj x(ext);
+  absl::string_view code = Str(x, "valueCode");
   if (!code.empty()) return code;
-  auto cc = Child(*ext, "valueCodeableConcept");
+  auto cc = Child(x, "valueCodeableConcept");
   if (!cc) return {};
   auto coding = First(*cc, "coding");
   return coding ? Str(*coding, "code") : absl::string_view();
 }
 
+// The code of the extension on `e` whose url ends with `name`.
+template <typename E>
+absl::string_view ExtensionCode(const E& e, absl::string_view name) {
+  auto ext = Extension(e, name);
+  return ext ? CodeOfExtension(*ext) : absl::string_view();
+}
+
 bool HasCode(element concept_elem, absl::string_view system, absl::string_view code) {
   bool found = false;
   ForEach(concept_elem, "coding", [&](element c) {
+    if (found) return;
     if (Str(c, "code") == code && (system.empty() || Str(c, "system") == system)) found = true;
   });
   return found;
@@ -184,58 +310,103 @@ absl::string_view FindCode(std::optional<element> concept_elem,
   absl::string_view out;
   if (!concept_elem) return out;
   ForEach(*concept_elem, "coding", [&](element c) {
+    if (!out.empty()) return;
     absl::string_view code = Str(c, "code");
-    if (out.empty() && OneOf(code, set)) out = code;
+    if (OneOf(code, set)) out = code;
   });
   return out;
 }
 
-void FillConcept(std::optional<element> cc, v1::CodeableConcept* out) {
-  if (!cc) return;
-  ForEach(*cc, "coding", [&](element c) {
-    v1::Coding* coding = out->add_codings();
-    SET_NON_EMPTY(coding->set_system, Str(c, "system"));
-    SET_NON_EMPTY(coding->set_code, Str(c, "code"));
-    SET_NON_EMPTY(coding->set_display, Str(c, "display"));
-  });
-  SET_NON_EMPTY(out->set_text, Str(*cc, "text"));
+void FillCoding(element c, v1::Coding* coding) {
+  Obj co(c);
+  SET_NON_EMPTY(coding->set_system, Str(co, "system"));
+  SET_NON_EMPTY(coding->set_code, Str(co, "code"));
+  SET_NON_EMPTY(coding->set_display, Str(co, "display"));
 }
 
-void FillConceptFromFirst(element e, absl::string_view key, v1::CodeableConcept* out) {
+void FillConcept(std::optional<element> cc, v1::CodeableConcept* out) {
+  if (!cc) return;
+  Obj o(*cc);
+  if (auto codings = o.Get("coding")) {
+    simdjson::dom::array a;
+    if (codings->get_array().get(a) == simdjson::SUCCESS) {
+      out->mutable_codings()->Reserve(static_cast<int>(a.size()));
+      for (element c : a) FillCoding(c, out->add_codings());
+    }
+  }
+  SET_NON_EMPTY(out->set_text, Str(o, "text"));
+}
+
+template <typename E>
+void FillConceptFromFirst(const E& e, absl::string_view key, v1::CodeableConcept* out) {
   FillConcept(First(e, key), out);
 }
 
 // A dateTime, or a Period's start.
-std::string DateOf(element e, absl::string_view date_time_key, absl::string_view period_key) {
+template <typename E>
+absl::string_view DateOf(const E& e, absl::string_view date_time_key,
+                         absl::string_view period_key) {
   absl::string_view d = Str(e, date_time_key);
-  if (!d.empty()) return S(d);
-  return S(Str(Child(e, period_key), "start"));
+  if (!d.empty()) return d;
+  return Str(Child(e, period_key), "start");
 }
 
-void AddNotes(element e, google::protobuf::RepeatedPtrField<std::string>* out) {
+template <typename E>
+void AddNotes(const E& e, google::protobuf::RepeatedPtrField<std::string>* out) {
   ForEach(e, "note", [&](element n) {
     absl::string_view t = Str(n, "text");
     if (!t.empty()) out->Add(S(t));
   });
 }
 
-std::string QuantityText(std::optional<element> q) {
-  if (!q) return {};
-  std::optional<double> v = Number(*q, "value");
-  std::string unit = S(Str(*q, "unit"));
+// Appends a Quantity as text ("28 tablet", "3.5"), or its free-text
+// extension, to `out`.
+void AppendQuantityText(std::optional<element> qe, std::string* out) {
+  if (!qe) return;
+  Obj q(*qe);
+  std::optional<double> v = Number(q, "value");
+  absl::string_view unit = Str(q, "unit");
   if (v) {
-    std::string out = absl::StrCat(*v);
-    if (!unit.empty()) absl::StrAppend(&out, " ", unit);
-    return out;
+    absl::StrAppend(out, *v);
+    if (!unit.empty()) absl::StrAppend(out, " ", unit);
+    return;
   }
   // GP Connect puts free-text quantities in an extension.
-  auto ext = Extension(*q, "MedicationQuantityText-1");
-  if (ext) return S(Str(*ext, "valueString"));
-  return {};
+  auto ext = Extension(q, "MedicationQuantityText-1");
+  if (ext) absl::StrAppend(out, Str(*ext, "valueString"));
+}
+
+std::string QuantityText(std::optional<element> qe) {
+  std::string out;
+  AppendQuantityText(qe, &out);
+  return out;
 }
 
 absl::Status BundleError(absl::string_view message) {
   return common::InvalidArgumentWithReason(common::kReasonInvalidBundle, message);
+}
+
+// A resource's resourceType and id in one walk of its keys, stopping when both
+// are seen (JSON keys come in any order). As with Str(), the first occurrence
+// of a key counts and a non-string reads "".
+void TypeAndId(element resource, absl::string_view* type, absl::string_view* id) {
+  simdjson::dom::object o;
+  if (resource.get_object().get(o) != simdjson::SUCCESS) return;
+  bool seen_type = false, seen_id = false;
+  for (auto it = o.begin(), end = o.end(); it != end && !(seen_type && seen_id); ++it) {
+    const uint32_t len = it.key_length();
+    absl::string_view* target = nullptr;
+    if (!seen_type && len == 12 && std::memcmp(it.key_c_str(), "resourceType", 12) == 0) {
+      seen_type = true;
+      target = type;
+    } else if (!seen_id && len == 2 && std::memcmp(it.key_c_str(), "id", 2) == 0) {
+      seen_id = true;
+      target = id;
+    }
+    if (target == nullptr) continue;
+    std::string_view v;
+    if (it.value().get_string().get(v) == simdjson::SUCCESS) *target = A(v);
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -249,58 +420,63 @@ struct Resource {
 struct ListInfo {
   int entry = 0;
   element value;
-  absl::string_view code;  // first SNOMED code
+  absl::string_view code;           // first SNOMED code
+  absl::string_view encounter_ref;  // List.encounter.reference (topics)
 };
 
 class Index {
  public:
   // Empties the index but keeps its memory, so the per-thread index costs no
-  // large allocation per bundle. Keys of by_type_ are owned strings because
-  // they outlive one document.
+  // large allocation per bundle.
   void Clear() {
     by_ref_.erase(by_ref_.begin(), by_ref_.end());
     contained_.erase(contained_.begin(), contained_.end());
-    for (auto& [type, v] : by_type_) v.clear();
-    for (auto& [type, v] : contained_by_type_) v.clear();
+    for (auto& v : by_type_) v.clear();
+    for (auto& v : contained_by_type_) v.clear();
     lists_.clear();
   }
 
-  absl::Status Add(int entry, element resource, absl::string_view type) {
+  // `type` and `id` are the resource's resourceType and id ("" when absent or
+  // not a string).
+  absl::Status Add(int entry, element resource, absl::string_view type, absl::string_view id) {
     if (type == "List") {
+      Obj list(resource);  // one walk for code, encounter and contained
       absl::string_view code;
-      if (auto cc = Child(resource, "code")) {
+      if (auto cc = Child(list, "code")) {
         ForEach(*cc, "coding", [&](element c) {
           if (code.empty()) code = Str(c, "code");
         });
       }
-      lists_.push_back({entry, resource, code});
+      lists_.push_back({entry, resource, code, Str(Child(list, "encounter"), "reference")});
       // Contained resources are referenced as "#id" from inside the List.
-      ForEach(resource, "contained", [&](element c) {
+      ForEach(list, "contained", [&](element c) {
         absl::string_view id = Str(c, "id");
         absl::string_view ctype = Str(c, "resourceType");
         if (id.empty() || ctype.empty()) return;
         contained_.try_emplace(id, Resource{entry, c});
-        TypeBucket(&contained_by_type_, ctype).push_back({entry, c});
+        if (size_t t = MappedType(ctype); t < kMappedTypes.size())
+          contained_by_type_[t].push_back({entry, c});
       });
       return absl::OkStatus();
     }
-    absl::string_view id = Str(resource, "id");
+    const size_t mapped = MappedType(type);
+    const bool clinical = mapped < kClinicalTypes;
     if (id.empty()) {
-      if (IsClinicalType(type)) {
+      if (clinical) {
         return BundleError(absl::StrCat("Bundle.entry[", entry, "]: a ", type, " without an id"));
       }
-      TypeBucket(&by_type_, type).push_back({entry, resource});
+      if (mapped < kMappedTypes.size()) by_type_[mapped].push_back({entry, resource});
       return absl::OkStatus();
     }
     auto [it, inserted] = by_ref_.try_emplace(Key(type, id), Resource{entry, resource});
     if (!inserted) {
-      if (IsClinicalType(type)) {
+      if (clinical) {
         return BundleError(absl::StrCat("Bundle.entry[", entry, "]: duplicate id for a ", type,
                                         " (first at Bundle.entry[", it->second.entry, "])"));
       }
       return absl::OkStatus();  // supporting resource repeated: first wins
     }
-    TypeBucket(&by_type_, type).push_back({entry, resource});
+    if (mapped < kMappedTypes.size()) by_type_[mapped].push_back({entry, resource});
     return absl::OkStatus();
   }
 
@@ -316,9 +492,10 @@ class Index {
       return it->second.value;
     }
     // "Type/id", or an absolute URL ending in "Type/id".
-    size_t slash = ref.rfind('/');
+    const std::string_view r = K(ref);  // std::string_view::rfind is inline
+    size_t slash = r.rfind('/');
     if (slash == absl::string_view::npos || slash == 0) return std::nullopt;
-    size_t prev = ref.rfind('/', slash - 1);
+    size_t prev = r.rfind('/', slash - 1);
     absl::string_view type = prev == absl::string_view::npos
                                  ? ref.substr(0, slash)
                                  : ref.substr(prev + 1, slash - prev - 1);
@@ -327,21 +504,23 @@ class Index {
     return it->second.value;
   }
 
-  std::optional<element> ResolveField(element e, absl::string_view key) const {
+  template <typename E>
+  std::optional<element> ResolveField(const E& e, absl::string_view key) const {
     auto r = Child(e, key);
     if (!r) return std::nullopt;
     return Resolve(Str(*r, "reference"));
   }
 
+  // `type` is one of kMappedTypes (other types are not kept by type).
   const std::vector<Resource>& OfType(absl::string_view type) const {
     static const std::vector<Resource> kEmpty;
-    auto it = by_type_.find(type);
-    return it == by_type_.end() ? kEmpty : it->second;
+    size_t t = MappedType(type);
+    return t < kMappedTypes.size() ? by_type_[t] : kEmpty;
   }
   const std::vector<Resource>& ContainedOfType(absl::string_view type) const {
     static const std::vector<Resource> kEmpty;
-    auto it = contained_by_type_.find(type);
-    return it == contained_by_type_.end() ? kEmpty : it->second;
+    size_t t = MappedType(type);
+    return t < kMappedTypes.size() ? contained_by_type_[t] : kEmpty;
   }
   const std::vector<ListInfo>& lists() const { return lists_; }
 
@@ -351,14 +530,9 @@ class Index {
   static RefKey Key(absl::string_view type, absl::string_view id) { return {type, id}; }
   absl::flat_hash_map<RefKey, Resource> by_ref_;
   absl::flat_hash_map<absl::string_view, Resource> contained_;
-  using TypeMap = absl::flat_hash_map<std::string, std::vector<Resource>>;
-  static std::vector<Resource>& TypeBucket(TypeMap* map, absl::string_view type) {
-    auto it = map->find(type);
-    if (it == map->end()) it = map->emplace(std::string(type), std::vector<Resource>()).first;
-    return it->second;
-  }
-  TypeMap by_type_;
-  TypeMap contained_by_type_;
+  // By position in kMappedTypes.
+  std::array<std::vector<Resource>, kMappedTypes.size()> by_type_;
+  std::array<std::vector<Resource>, kMappedTypes.size()> contained_by_type_;
   std::vector<ListInfo> lists_;
 };
 
@@ -366,33 +540,45 @@ class Index {
 // HealthcareService, or the reference's display.
 std::string NameOf(const Index& index, std::optional<element> ref_elem) {
   if (!ref_elem) return {};
-  std::optional<element> target = index.Resolve(Str(*ref_elem, "reference"));
+  Obj ref(*ref_elem);
+  std::optional<element> target = index.Resolve(Str(ref, "reference"));
   if (target) {
-    absl::string_view name = Str(*target, "name");
+    Obj t(*target);
+    absl::string_view name = Str(t, "name");
     if (!name.empty()) return S(name);
     // Practitioner.name is an array of HumanName.
-    if (auto n = First(*target, "name")) {
-      absl::string_view text = Str(*n, "text");
+    if (auto first = First(t, "name")) {
+      Obj n(*first);
+      absl::string_view text = Str(n, "text");
       if (!text.empty()) return S(text);
-      std::vector<std::string> parts;
-      ForEach(*n, "prefix", [&](element p) {
+      std::string out;
+      // Joined with single spaces, as absl::StrJoin would (an empty part
+      // still takes its place).
+      bool any = false;
+      auto add_part = [&](absl::string_view part) {
+        if (any) out.push_back(' ');
+        out.append(part.data(), part.size());
+        any = true;
+      };
+      ForEach(n, "prefix", [&](element p) {
         std::string_view s;
-        if (p.get_string().get(s) == simdjson::SUCCESS) parts.push_back(S(s));
+        if (p.get_string().get(s) == simdjson::SUCCESS) add_part(A(s));
       });
-      ForEach(*n, "given", [&](element p) {
+      ForEach(n, "given", [&](element p) {
         std::string_view s;
-        if (p.get_string().get(s) == simdjson::SUCCESS) parts.push_back(S(s));
+        if (p.get_string().get(s) == simdjson::SUCCESS) add_part(A(s));
       });
-      absl::string_view family = Str(*n, "family");
-      if (!family.empty()) parts.push_back(S(family));
-      if (!parts.empty()) return absl::StrJoin(parts, " ");
+      absl::string_view family = Str(n, "family");
+      if (!family.empty()) add_part(family);
+      if (any) return out;
     }
   }
-  return S(Str(*ref_elem, "display"));
+  return S(Str(ref, "display"));
 }
 
 // The code a referenced clinical item carries (for Problem.related_codes).
-void CodeOfItem(const Index& index, element item, v1::CodeableConcept* out) {
+template <typename E>
+void CodeOfItem(const Index& index, const E& item, v1::CodeableConcept* out) {
   absl::string_view type = Str(item, "resourceType");
   if (type == "MedicationStatement" || type == "MedicationRequest") {
     if (auto med = index.ResolveField(item, "medicationReference")) {
@@ -428,8 +614,10 @@ struct SectionAccumulator {
   bool seen_list = false;
   bool all_empty = true;
   int unresolved = 0;
-  std::vector<v1::SectionState> states;
-  std::vector<std::string> notes;
+  // Inline: a section has a few states and notes at most, so no heap
+  // allocation for the containers themselves.
+  absl::InlinedVector<v1::SectionState, 4> states;
+  absl::InlinedVector<std::string, 2> notes;
 
   void AddState(v1::SectionState s) {
     if (std::find(states.begin(), states.end(), s) == states.end()) states.push_back(s);
@@ -440,8 +628,24 @@ struct SectionAccumulator {
   }
 };
 
+// At most two sections, without a heap allocation.
+class Sections {
+ public:
+  Sections() = default;
+  Sections(std::initializer_list<v1::GpSection> s) {
+    for (v1::GpSection x : s) s_[n_++] = x;
+  }
+  bool empty() const { return n_ == 0; }
+  const v1::GpSection* begin() const { return s_.data(); }
+  const v1::GpSection* end() const { return s_.data() + n_; }
+
+ private:
+  std::array<v1::GpSection, 2> s_{};
+  int n_ = 0;
+};
+
 // Which sections a primary List code qualifies.
-std::vector<v1::GpSection> SectionsOfList(absl::string_view code) {
+Sections SectionsOfList(absl::string_view code) {
   if (code == kListAllergies || code == kListEndedAllergies)
     return {v1::GP_SECTION_ALLERGIES, v1::GP_SECTION_WARNINGS};
   if (code == kListMedications) return {v1::GP_SECTION_MEDICATIONS};
@@ -455,7 +659,7 @@ std::vector<v1::GpSection> SectionsOfList(absl::string_view code) {
 }
 
 // Which sections a request parameter named in an OperationOutcome covers.
-std::vector<v1::GpSection> SectionsOfParameter(absl::string_view param) {
+Sections SectionsOfParameter(absl::string_view param) {
   size_t dot = param.find('.');
   if (dot != absl::string_view::npos) param = param.substr(0, dot);
   if (param == "includeAllergies") return SectionsOfList(kListAllergies);
@@ -500,7 +704,7 @@ class Mapper {
       return BundleError(
           absl::StrCat("Bundle.entry[", patients[1].entry, "]: a second Patient resource"));
     }
-    element p = patients[0].value;
+    Obj p(patients[0].value);
     v1::Demographics* d = out_->mutable_demographics();
     ForEach(p, "identifier", [&](element id) {
       if (Str(id, "system") != kNhsNumberSystem || !d->nhs_number().empty()) return;
@@ -593,11 +797,12 @@ class Mapper {
 
   absl::Status MapSectionStatuses() {
     for (const ListInfo& list : index_.lists()) {
-      std::vector<v1::GpSection> sections = SectionsOfList(list.code);
+      Sections sections = SectionsOfList(list.code);
       if (sections.empty()) continue;
+      Obj lo(list.value);
       // Warning codes, emptyReason and notes.
       std::vector<v1::SectionState> states;
-      ForEach(list.value, "extension", [&](element x) {
+      ForEach(lo, "extension", [&](element x) {
         if (!absl::EndsWith(Str(x, "url"), "ListWarningCode-1")) return;
         absl::string_view code = Str(x, "valueCode");
         if (code == "confidential-items") states.push_back(v1::SECTION_STATE_ITEMS_WITHHELD);
@@ -609,7 +814,7 @@ class Mapper {
       int unresolved = 0;
       int item_index = 0;
       absl::Status error;
-      ForEach(list.value, "entry", [&](element e) {
+      ForEach(lo, "entry", [&](element e) {
         has_entries = true;
         auto item = Child(e, "item");
         absl::string_view ref = Str(item, "reference");
@@ -626,15 +831,18 @@ class Mapper {
         ++item_index;
       });
       if (!error.ok()) return error;
-      bool empty = Child(list.value, "emptyReason").has_value() ||
-                   (!has_entries && !Child(list.value, "contained"));
+      bool empty = Child(lo, "emptyReason").has_value() ||
+                   (!has_entries && !Child(lo, "contained"));
       for (v1::GpSection section : sections) {
         SectionAccumulator& acc = sections_[section];
         acc.seen_list = true;
         if (!empty) acc.all_empty = false;
         acc.unresolved += unresolved;
         for (auto s : states) acc.AddState(s);
-        ForEach(list.value, "note", [&](element n) { acc.AddNote(S(Str(n, "text"))); });
+        ForEach(lo, "note", [&](element n) {
+          absl::string_view text = Str(n, "text");
+          if (!text.empty()) acc.AddNote(S(text));
+        });
       }
     }
     // OperationOutcome warnings inside a 200 bundle.
@@ -685,14 +893,17 @@ class Mapper {
       }
       if (acc.states.empty()) acc.AddState(v1::SECTION_STATE_COMPLETE);
       for (auto st : acc.states) status->add_states(st);
-      for (auto& n : acc.notes) status->add_notes(n);
+      for (auto& n : acc.notes) status->add_notes(std::move(n));
     }
   }
 
   void MapProblems() {
-    for (const Resource& r : index_.OfType("Condition")) {
-      element c = r.value;
-      v1::Problem p;
+    const auto& conditions = index_.OfType("Condition");
+    out_->mutable_problems()->Reserve(static_cast<int>(conditions.size()));
+    for (const Resource& r : conditions) {
+      Obj c(r.value);
+      // Built in place; copied to diagnoses below when it is one.
+      v1::Problem& p = *out_->add_problems();
       SET_NON_EMPTY(p.set_id, Str(c, "id"));
       FillConcept(Child(c, "code"), p.mutable_code());
       absl::string_view status = Str(c, "clinicalStatus");
@@ -700,50 +911,58 @@ class Mapper {
                    : (status == "inactive" || status == "resolved" || status == "remission")
                        ? v1::CLINICAL_STATUS_INACTIVE
                        : v1::CLINICAL_STATUS_UNSPECIFIED);
-      absl::string_view sig = ExtensionCode(c, "ProblemSignificance-1");
-      p.set_significance(sig == "major"   ? v1::PROBLEM_SIGNIFICANCE_MAJOR
-                         : sig == "minor" ? v1::PROBLEM_SIGNIFICANCE_MINOR
-                                          : v1::PROBLEM_SIGNIFICANCE_UNSPECIFIED);
       SET_NON_EMPTY(p.set_onset_date, DateOf(c, "onsetDateTime", "onsetPeriod"));
       absl::string_view abatement = Str(c, "abatementDateTime");
-      p.set_end_date(S(abatement.empty() ? Str(Child(c, "abatementPeriod"), "end") : abatement));
+      SET_NON_EMPTY(p.set_end_date,
+                    abatement.empty() ? Str(Child(c, "abatementPeriod"), "end") : abatement);
       SET_NON_EMPTY(p.set_recorded_date, Str(c, "assertedDate"));
       AddNotes(c, p.mutable_notes());
       // The actual problem decides whether the problem is also a diagnosis.
+      // One walk of the extensions: significance, actual problem, related
+      // clinical content.
+      std::optional<element> significance;
       absl::string_view actual_type;
       ForEach(c, "extension", [&](element x) {
         absl::string_view url = Str(x, "url");
+        if (!significance && absl::EndsWith(url, "ProblemSignificance-1")) significance = x;
         bool actual = absl::EndsWith(url, "ActualProblem-1");
         if (!actual && !absl::EndsWith(url, "RelatedClinicalContent-1")) return;
         auto target = index_.ResolveField(x, "valueReference");
         if (!target) return;
         if (actual) actual_type = Str(*target, "resourceType");
-        v1::CodeableConcept related;
-        CodeOfItem(index_, *target, &related);
-        if (related.codings_size() > 0 || !related.text().empty())
-          *p.add_related_codes() = std::move(related);
+        v1::CodeableConcept* related = p.add_related_codes();
+        CodeOfItem(index_, *target, related);
+        if (related->codings_size() == 0 && related->text().empty())
+          p.mutable_related_codes()->RemoveLast();
       });
+      absl::string_view sig = significance ? CodeOfExtension(*significance) : absl::string_view();
+      p.set_significance(sig == "major"   ? v1::PROBLEM_SIGNIFICANCE_MAJOR
+                         : sig == "minor" ? v1::PROBLEM_SIGNIFICANCE_MINOR
+                                          : v1::PROBLEM_SIGNIFICANCE_UNSPECIFIED);
       bool diagnosis =
           actual_type.empty() || actual_type == "Observation" || actual_type == "Condition";
       if (diagnosis) *out_->add_diagnoses() = p;
-      *out_->add_problems() = std::move(p);
     }
   }
 
   void MapMedications() {
     // Issues (intent "order") by the authorisation (intent "plan") they are
     // based on.
-    absl::flat_hash_map<absl::string_view, std::vector<element>> issues_by_plan;
+    absl::flat_hash_map<absl::string_view, absl::InlinedVector<element, 4>> issues_by_plan;
+    issues_by_plan.reserve(index_.OfType("MedicationRequest").size());
     for (const Resource& r : index_.OfType("MedicationRequest")) {
+      // Two lookups: plain key scans are cheaper than a field table here.
       if (Str(r.value, "intent") != "order") continue;
       ForEach(r.value, "basedOn", [&](element ref) {
         if (auto plan = index_.Resolve(Str(ref, "reference")))
           issues_by_plan[Str(*plan, "id")].push_back(r.value);
       });
     }
-    for (const Resource& r : index_.OfType("MedicationStatement")) {
-      element ms = r.value;
-      v1::Medication m;
+    const auto& statements = index_.OfType("MedicationStatement");
+    out_->mutable_medications()->Reserve(static_cast<int>(statements.size()));
+    for (const Resource& r : statements) {
+      Obj ms(r.value);
+      v1::Medication& m = *out_->add_medications();
       SET_NON_EMPTY(m.set_id, Str(ms, "id"));
       if (auto med = index_.ResolveField(ms, "medicationReference")) {
         FillConcept(Child(*med, "code"), m.mutable_medication());
@@ -756,80 +975,97 @@ class Mapper {
                                                               : v1::MEDICATION_STATUS_PAST);
       if (auto dosage = First(ms, "dosage")) SET_NON_EMPTY(m.set_dosage, Str(*dosage, "text"));
       if (auto period = Child(ms, "effectivePeriod")) {
-        SET_NON_EMPTY(m.set_start_date, Str(*period, "start"));
-        SET_NON_EMPTY(m.set_end_date, Str(*period, "end"));
+        Obj pe(*period);
+        SET_NON_EMPTY(m.set_start_date, Str(pe, "start"));
+        SET_NON_EMPTY(m.set_end_date, Str(pe, "end"));
       } else {
         SET_NON_EMPTY(m.set_start_date, Str(ms, "effectiveDateTime"));
       }
-      if (auto ext = Extension(ms, "MedicationStatementLastIssueDate-1"))
-        SET_NON_EMPTY(m.set_last_issue_date, Str(*ext, "valueDateTime"));
-      SET_NON_EMPTY(m.set_prescribing_agency, ExtensionCode(ms, "PrescribingAgency-1"));
+      // The two extensions read here, found in one walk of the extensions.
+      std::optional<element> last_issue, agency;
+      ForEach(ms, "extension", [&](element x) {
+        absl::string_view url = Str(x, "url");
+        if (!last_issue && absl::EndsWith(url, "MedicationStatementLastIssueDate-1"))
+          last_issue = x;
+        if (!agency && absl::EndsWith(url, "PrescribingAgency-1")) agency = x;
+      });
+      if (last_issue) SET_NON_EMPTY(m.set_last_issue_date, Str(*last_issue, "valueDateTime"));
+      if (agency) SET_NON_EMPTY(m.set_prescribing_agency, CodeOfExtension(*agency));
       ForEach(ms, "reasonCode", [&](element cc) { FillConcept(cc, m.add_reasons()); });
       ForEach(ms, "reasonReference", [&](element ref) {
         if (auto cond = index_.Resolve(Str(ref, "reference")))
           FillConcept(Child(*cond, "code"), m.add_reasons());
       });
       // The authorisation.
-      std::optional<element> plan;
+      std::optional<element> plan_elem;
       ForEach(ms, "basedOn", [&](element ref) {
-        if (!plan) plan = index_.Resolve(Str(ref, "reference"));
+        if (!plan_elem) plan_elem = index_.Resolve(Str(ref, "reference"));
       });
-      if (plan) {
-        absl::string_view type = ExtensionCode(*plan, "PrescriptionType-1");
-        m.set_prescription_type(
-            type == "acute"               ? v1::PRESCRIPTION_TYPE_ACUTE
-            : type == "repeat"            ? v1::PRESCRIPTION_TYPE_REPEAT
-            : type == "repeat-dispensing" ? v1::PRESCRIPTION_TYPE_REPEAT_DISPENSING
-            : absl::StartsWith(type, "delayed-prescribing") ? v1::PRESCRIPTION_TYPE_ACUTE
-                                                            : v1::PRESCRIPTION_TYPE_UNSPECIFIED);
-        if (m.dosage().empty()) {
-          if (auto di = First(*plan, "dosageInstruction"))
-            SET_NON_EMPTY(m.set_dosage, Str(*di, "text"));
-        }
-        auto dispense = Child(*plan, "dispenseRequest");
-        if (dispense) SET_NON_EMPTY(m.set_quantity, QuantityText(Child(*dispense, "quantity")));
-        if (auto reason = Extension(*plan, "MedicationStatusReason-1")) {
-          ForEach(*reason, "extension", [&](element x) {
-            if (Str(x, "url") != "statusReason") return;
-            auto cc = Child(x, "valueCodeableConcept");
-            absl::string_view text = Str(cc, "text");
-            if (text.empty() && cc) {
-              if (auto coding = First(*cc, "coding")) text = Str(*coding, "display");
-            }
-            SET_NON_EMPTY(m.set_status_reason, text);
-          });
-        }
-        if (m.medication().codings_size() == 0) {
-          if (auto med = index_.ResolveField(*plan, "medicationReference"))
-            FillConcept(Child(*med, "code"), m.mutable_medication());
-        }
-        auto it = issues_by_plan.find(Str(*plan, "id"));
-        if (it != issues_by_plan.end()) {
-          for (element issue : it->second) {
-            v1::PrescriptionIssue* pi = m.add_issues();
-            SET_NON_EMPTY(pi->set_id, Str(issue, "id"));
-            std::optional<element> dr = Child(issue, "dispenseRequest");
-            absl::string_view issued =
-                dr ? Str(Child(*dr, "validityPeriod"), "start") : absl::string_view();
-            if (issued.empty()) issued = Str(issue, "authoredOn");
-            if (!issued.empty()) pi->set_issue_date(S(issued));
-            if (auto di = First(issue, "dosageInstruction"))
-              SET_NON_EMPTY(pi->set_dosage, Str(*di, "text"));
-            if (dr) SET_NON_EMPTY(pi->set_quantity, QuantityText(Child(*dr, "quantity")));
-            SET_NON_EMPTY(pi->set_status, Str(issue, "status"));
-          }
-        }
+      if (!plan_elem) continue;
+      Obj plan(*plan_elem);
+      std::optional<element> type_ext, reason;
+      ForEach(plan, "extension", [&](element x) {
+        absl::string_view url = Str(x, "url");
+        if (!type_ext && absl::EndsWith(url, "PrescriptionType-1")) type_ext = x;
+        if (!reason && absl::EndsWith(url, "MedicationStatusReason-1")) reason = x;
+      });
+      absl::string_view type = type_ext ? CodeOfExtension(*type_ext) : absl::string_view();
+      m.set_prescription_type(
+          type == "acute"                                 ? v1::PRESCRIPTION_TYPE_ACUTE
+          : type == "repeat"                              ? v1::PRESCRIPTION_TYPE_REPEAT
+          : type == "repeat-dispensing"                   ? v1::PRESCRIPTION_TYPE_REPEAT_DISPENSING
+          : absl::StartsWith(type, "delayed-prescribing") ? v1::PRESCRIPTION_TYPE_ACUTE
+                                                          : v1::PRESCRIPTION_TYPE_UNSPECIFIED);
+      if (m.dosage().empty()) {
+        if (auto di = First(plan, "dosageInstruction"))
+          SET_NON_EMPTY(m.set_dosage, Str(*di, "text"));
       }
-      *out_->add_medications() = std::move(m);
+      auto dispense = Child(plan, "dispenseRequest");
+      if (dispense) SET_NON_EMPTY(m.set_quantity, QuantityText(Child(*dispense, "quantity")));
+      if (reason) {
+        ForEach(*reason, "extension", [&](element x) {
+          Obj xo(x);
+          if (Str(xo, "url") != "statusReason") return;
+          auto cc = Child(xo, "valueCodeableConcept");
+          absl::string_view text = Str(cc, "text");
+          if (text.empty() && cc) {
+            if (auto coding = First(*cc, "coding")) text = Str(*coding, "display");
+          }
+          SET_NON_EMPTY(m.set_status_reason, text);
+        });
+      }
+      if (m.medication().codings_size() == 0) {
+        if (auto med = index_.ResolveField(plan, "medicationReference"))
+          FillConcept(Child(*med, "code"), m.mutable_medication());
+      }
+      auto it = issues_by_plan.find(Str(plan, "id"));
+      if (it == issues_by_plan.end()) continue;
+      m.mutable_issues()->Reserve(static_cast<int>(it->second.size()));
+      for (element issue_elem : it->second) {
+        Obj issue(issue_elem);
+        v1::PrescriptionIssue* pi = m.add_issues();
+        SET_NON_EMPTY(pi->set_id, Str(issue, "id"));
+        std::optional<element> dr_elem = Child(issue, "dispenseRequest");
+        Obj dr(dr_elem);
+        absl::string_view issued =
+            dr_elem ? Str(Child(dr, "validityPeriod"), "start") : absl::string_view();
+        if (issued.empty()) issued = Str(issue, "authoredOn");
+        if (!issued.empty()) pi->set_issue_date(S(issued));
+        if (auto di = First(issue, "dosageInstruction"))
+          SET_NON_EMPTY(pi->set_dosage, Str(*di, "text"));
+        if (dr_elem) SET_NON_EMPTY(pi->set_quantity, QuantityText(Child(dr, "quantity")));
+        SET_NON_EMPTY(pi->set_status, Str(issue, "status"));
+      }
     }
   }
 
-  void MapAllergy(element a) {
-    std::string id = S(Str(a, "id"));
+  void MapAllergy(element a_elem) {
+    Obj a(a_elem);
+    absl::string_view id = Str(a, "id");
     // TPP may send a resolved allergy both top-level and contained.
     if (!id.empty() && !allergy_ids_.insert(id).second) return;
     v1::Allergy* out = out_->add_allergies();
-    out->set_id(id);
+    SET_NON_EMPTY(out->set_id, id);
     FillConcept(Child(a, "code"), out->mutable_code());
     absl::string_view status = Str(a, "clinicalStatus");
     out->set_status(status == "active" ? v1::CLINICAL_STATUS_ACTIVE
@@ -841,16 +1077,19 @@ class Mapper {
       if (out->category().empty() && c.get_string().get(s) == simdjson::SUCCESS)
         out->set_category(S(s));
     });
-    SET_NON_EMPTY(out->set_criticality, Str(a, "criticality"));
-    bool severe = Str(a, "criticality") == "high";
-    ForEach(a, "reaction", [&](element r) {
+    absl::string_view criticality = Str(a, "criticality");
+    SET_NON_EMPTY(out->set_criticality, criticality);
+    bool severe = criticality == "high";
+    ForEach(a, "reaction", [&](element re) {
+      Obj r(re);
       if (Str(r, "severity") == "severe") severe = true;
       ForEach(r, "manifestation", [&](element cc) { FillConcept(cc, out->add_reactions()); });
     });
     SET_NON_EMPTY(out->set_onset_date, DateOf(a, "onsetDateTime", "onsetPeriod"));
     SET_NON_EMPTY(out->set_asserted_date, Str(a, "assertedDate"));
     if (auto end = Extension(a, "AllergyIntoleranceEnd-1")) {
-      ForEach(*end, "extension", [&](element x) {
+      ForEach(*end, "extension", [&](element xe) {
+        Obj x(xe);
         absl::string_view url = Str(x, "url");
         if (url == "endDate") SET_NON_EMPTY(out->set_end_date, Str(x, "valueDateTime"));
         if (url == "reasonEnded") SET_NON_EMPTY(out->set_end_reason, Str(x, "valueString"));
@@ -862,8 +1101,8 @@ class Mapper {
       w->set_id(out->id());
       *w->mutable_code() = out->code();
       w->set_date(out->asserted_date().empty() ? out->onset_date() : out->asserted_date());
-      w->set_text(Str(a, "criticality") == "high" ? "High-criticality allergy"
-                                                  : "Allergy with a severe reaction");
+      w->set_text(criticality == "high" ? "High-criticality allergy"
+                                        : "Allergy with a severe reaction");
     }
   }
 
@@ -874,9 +1113,10 @@ class Mapper {
 
   void MapProcedures() {
     for (const Resource& r : index_.OfType("Immunization")) {
-      element im = r.value;
+      Obj im(r.value);
       bool not_given = false;
-      if (im["notGiven"].get_bool().get(not_given) != simdjson::SUCCESS) not_given = false;
+      auto ng = im.Get("notGiven");
+      if (!ng || ng->get_bool().get(not_given) != simdjson::SUCCESS) not_given = false;
       if (not_given) continue;
       v1::Procedure* p = out_->add_procedures();
       SET_NON_EMPTY(p->set_id, Str(im, "id"));
@@ -887,8 +1127,9 @@ class Mapper {
     }
   }
 
-  void AddResult(element obs, v1::Investigation* inv, int depth,
+  void AddResult(element obs_elem, v1::Investigation* inv, int depth,
                  absl::flat_hash_set<absl::string_view>* seen) {
+    Obj obs(obs_elem);
     absl::string_view id = Str(obs, "id");
     if (depth > 8 || !seen->insert(id).second) return;
     auto code = Child(obs, "code");
@@ -899,44 +1140,56 @@ class Mapper {
     }
     // A test group: its members are the results.
     bool group = false;
-    ForEach(obs, "related", [&](element rel) {
+    ForEach(obs, "related", [&](element rel_elem) {
+      Obj rel(rel_elem);
       if (Str(rel, "type") != "has-member") return;
       group = true;
       if (auto member = index_.ResolveField(rel, "target"))
         AddResult(*member, inv, depth + 1, seen);
     });
-    bool has_value = Child(obs, "valueQuantity") || Child(obs, "valueString") ||
-                     Child(obs, "valueCodeableConcept");
+    auto value_quantity = Child(obs, "valueQuantity");
+    auto value_string = Child(obs, "valueString");
+    auto value_concept = Child(obs, "valueCodeableConcept");
+    bool has_value = value_quantity || value_string || value_concept;
     if (group && !has_value) return;
     v1::InvestigationResult* res = inv->add_results();
     SET_NON_EMPTY(res->set_id, id);
     FillConcept(code, res->mutable_code());
     SET_NON_EMPTY(res->set_effective_date, DateOf(obs, "effectiveDateTime", "effectivePeriod"));
-    if (auto q = Child(obs, "valueQuantity")) {
+    std::string_view value_text;
+    if (value_quantity) {
+      Obj q(*value_quantity);
       v1::Quantity* out = res->mutable_quantity();
-      out->set_value(Number(*q, "value").value_or(0));
-      absl::string_view unit = Str(*q, "unit");
-      SET_NON_EMPTY(out->set_unit, unit.empty() ? Str(*q, "code") : unit);
-      SET_NON_EMPTY(out->set_comparator, Str(*q, "comparator"));
-    } else if (absl::string_view s = Str(obs, "valueString"); !s.empty()) {
-      SET_NON_EMPTY(res->set_text, s);
-    } else if (auto cc = Child(obs, "valueCodeableConcept")) {
-      absl::string_view text = Str(*cc, "text");
+      out->set_value(Number(q, "value").value_or(0));
+      absl::string_view unit = Str(q, "unit");
+      SET_NON_EMPTY(out->set_unit, unit.empty() ? Str(q, "code") : unit);
+      SET_NON_EMPTY(out->set_comparator, Str(q, "comparator"));
+    } else if (value_string && value_string->get_string().get(value_text) == simdjson::SUCCESS &&
+               !value_text.empty()) {
+      res->set_text(S(value_text));
+    } else if (value_concept) {
+      Obj cc(*value_concept);
+      absl::string_view text = Str(cc, "text");
       if (text.empty()) {
-        if (auto coding = First(*cc, "coding")) text = Str(*coding, "display");
+        if (auto coding = First(cc, "coding")) text = Str(*coding, "display");
       }
       SET_NON_EMPTY(res->set_text, text);
     }
-    if (auto range = First(obs, "referenceRange")) {
-      absl::string_view text = Str(*range, "text");
+    if (auto range_elem = First(obs, "referenceRange")) {
+      Obj range(*range_elem);
+      absl::string_view text = Str(range, "text");
       if (!text.empty()) {
         SET_NON_EMPTY(res->set_reference_range, text);
       } else {
-        auto low = Child(*range, "low");
-        auto high = Child(*range, "high");
-        std::string lo = low ? QuantityText(low) : "";
-        std::string hi = high ? QuantityText(high) : "";
-        if (!lo.empty() || !hi.empty()) res->set_reference_range(absl::StrCat(lo, " - ", hi));
+        // "low - high", built in one string; nothing when both are empty.
+        constexpr absl::string_view kDash = " - ";
+        std::string low_high;
+        AppendQuantityText(Child(range, "low"), &low_high);
+        const bool has_low = !low_high.empty();
+        low_high.append(kDash.data(), kDash.size());
+        AppendQuantityText(Child(range, "high"), &low_high);
+        if (has_low || low_high.size() > kDash.size())
+          res->set_reference_range(std::move(low_high));
       }
     }
     FillConcept(Child(obs, "interpretation"), res->mutable_interpretation());
@@ -946,8 +1199,11 @@ class Mapper {
   }
 
   void MapInvestigations() {
-    for (const Resource& r : index_.OfType("DiagnosticReport")) {
-      element dr = r.value;
+    const auto& reports = index_.OfType("DiagnosticReport");
+    out_->mutable_investigations()->Reserve(static_cast<int>(reports.size()));
+    absl::flat_hash_set<absl::string_view> seen;
+    for (const Resource& r : reports) {
+      Obj dr(r.value);
       v1::Investigation* inv = out_->add_investigations();
       SET_NON_EMPTY(inv->set_id, Str(dr, "id"));
       FillConcept(Child(dr, "code"), inv->mutable_code());
@@ -955,7 +1211,7 @@ class Mapper {
       SET_NON_EMPTY(inv->set_status, Str(dr, "status"));
       absl::string_view conclusion = Str(dr, "conclusion");
       if (!conclusion.empty()) inv->add_comments(S(conclusion));
-      absl::flat_hash_set<absl::string_view> seen;
+      seen.clear();
       ForEach(dr, "result", [&](element ref) {
         if (auto obs = index_.Resolve(Str(ref, "reference"))) AddResult(*obs, inv, 0, &seen);
       });
@@ -963,13 +1219,14 @@ class Mapper {
   }
 
   // Reads one BP component (or has-member Observation) into the reading.
-  void BpValue(element part, v1::BloodPressureReading* bp) {
+  void BpValue(element part_elem, v1::BloodPressureReading* bp) {
+    Obj part(part_elem);
     auto code = Child(part, "code");
     bool systolic = !FindCode(code, kBpSystolic).empty();
     bool diastolic = !FindCode(code, kBpDiastolic).empty();
     if (!systolic && !diastolic) return;
     auto q = Child(part, "valueQuantity");
-    std::optional<double> v = q ? Number(*q, "value") : std::nullopt;
+    std::optional<double> v = q ? Number(Obj(*q), "value") : std::nullopt;
     if (v) {
       if (systolic)
         bp->set_systolic_mmhg(*v);
@@ -995,14 +1252,16 @@ class Mapper {
 
   void MapBloodPressure() {
     for (const Resource& r : index_.OfType("Observation")) {
-      element obs = r.value;
-      auto code = Child(obs, "code");
+      // Most Observations are not blood pressure: one key lookup decides.
+      auto code = Child(r.value, "code");
       absl::string_view panel = FindCode(code, kBpPanels);
       if (panel.empty()) continue;
+      Obj obs(r.value);
       v1::BloodPressureReading* bp = out_->add_blood_pressure_readings();
       SET_NON_EMPTY(bp->set_id, Str(obs, "id"));
       SET_NON_EMPTY(bp->set_date, DateOf(obs, "effectiveDateTime", "effectivePeriod"));
-      ForEach(*code, "coding", [&](element c) {
+      ForEach(*code, "coding", [&](element ce) {
+        Obj c(ce);
         if (Str(c, "code") == panel) {
           SET_NON_EMPTY(bp->mutable_panel()->set_system, Str(c, "system"));
           SET_NON_EMPTY(bp->mutable_panel()->set_code, panel);
@@ -1012,7 +1271,8 @@ class Mapper {
       ForEach(obs, "component", [&](element comp) { BpValue(comp, bp); });
       // Readings that are not a defined triple: separate Observations linked
       // by has-member.
-      ForEach(obs, "related", [&](element rel) {
+      ForEach(obs, "related", [&](element rel_elem) {
+        Obj rel(rel_elem);
         if (Str(rel, "type") != "has-member") return;
         if (auto member = index_.ResolveField(rel, "target")) BpValue(*member, bp);
       });
@@ -1032,19 +1292,24 @@ class Mapper {
   }
 
   void MapEncounters() {
-    // Consultation topics by encounter reference.
-    absl::flat_hash_map<std::string, std::vector<element>> topics;
+    // Consultation topics by the id of the encounter they reference (a topic
+    // matches only the exact reference "Encounter/<id>"). Keys are views into
+    // the document.
+    constexpr absl::string_view kEncounterPrefix = "Encounter/";
+    absl::flat_hash_map<absl::string_view, absl::InlinedVector<element, 2>> topics;
     for (const ListInfo& list : index_.lists()) {
       if (list.code != kListTopic) continue;
-      auto enc = Child(list.value, "encounter");
-      absl::string_view ref = Str(enc, "reference");
-      if (!ref.empty()) topics[S(ref)].push_back(list.value);
+      absl::string_view ref = list.encounter_ref;
+      if (absl::StartsWith(ref, kEncounterPrefix))
+        topics[ref.substr(kEncounterPrefix.size())].push_back(list.value);
     }
-    for (const Resource& r : index_.OfType("Encounter")) {
-      element e = r.value;
+    const auto& encounters = index_.OfType("Encounter");
+    out_->mutable_encounters()->Reserve(static_cast<int>(encounters.size()));
+    for (const Resource& r : encounters) {
+      Obj e(r.value);
       v1::Encounter* out = out_->add_encounters();
-      std::string id = S(Str(e, "id"));
-      out->set_id(id);
+      absl::string_view id = Str(e, "id");
+      SET_NON_EMPTY(out->set_id, id);
       auto type = First(e, "type");
       FillConcept(type, out->mutable_type());
       bool admission = !FindCode(type, kAdmissionTypeCodes).empty();
@@ -1052,15 +1317,17 @@ class Mapper {
         if (OneOf(Str(*cls, "code"), kAdmissionClassCodes)) admission = true;
       }
       out->set_kind(admission ? v1::ENCOUNTER_KIND_ADMISSION : v1::ENCOUNTER_KIND_CONSULTATION);
-      if (auto period = Child(e, "period")) {
-        SET_NON_EMPTY(out->set_start_date, Str(*period, "start"));
-        SET_NON_EMPTY(out->set_end_date, Str(*period, "end"));
+      if (auto period_elem = Child(e, "period")) {
+        Obj period(*period_elem);
+        SET_NON_EMPTY(out->set_start_date, Str(period, "start"));
+        SET_NON_EMPTY(out->set_end_date, Str(period, "end"));
       }
-      ForEach(e, "participant", [&](element part) {
+      ForEach(e, "participant", [&](element part_elem) {
         if (!out->practitioner().empty()) return;
+        Obj part(part_elem);
         bool primary = false;
         ForEach(part, "type", [&](element t) {
-          if (HasCode(t, "", "PPRF")) primary = true;
+          if (!primary && HasCode(t, "", "PPRF")) primary = true;
         });
         if (primary)
           SET_NON_EMPTY(out->set_practitioner, NameOf(index_, Child(part, "individual")));
@@ -1068,27 +1335,31 @@ class Mapper {
       if (auto loc = First(e, "location"))
         SET_NON_EMPTY(out->set_location, NameOf(index_, Child(*loc, "location")));
       SET_NON_EMPTY(out->set_status, Str(e, "status"));
-      auto it = topics.find(absl::StrCat("Encounter/", id));
-      if (it != topics.end()) {
-        for (element topic : it->second) {
-          v1::CodeableConcept* cc = out->add_topics();
-          if (auto ext = Extension(topic, "RelatedProblemHeader-1")) {
-            ForEach(*ext, "extension", [&](element x) {
-              if (Str(x, "url") != "target") return;
-              if (auto cond = index_.ResolveField(x, "valueReference"))
-                FillConcept(Child(*cond, "code"), cc);
-            });
-          }
-          absl::string_view title = Str(topic, "title");
-          if (!title.empty()) SET_NON_EMPTY(cc->set_text, title);
+      if (topics.empty()) continue;
+      auto it = topics.find(id);
+      if (it == topics.end()) continue;
+      for (element topic_elem : it->second) {
+        Obj topic(topic_elem);
+        v1::CodeableConcept* cc = out->add_topics();
+        if (auto ext = Extension(topic, "RelatedProblemHeader-1")) {
+          ForEach(*ext, "extension", [&](element xe) {
+            Obj x(xe);
+            if (Str(x, "url") != "target") return;
+            if (auto cond = index_.ResolveField(x, "valueReference"))
+              FillConcept(Child(*cond, "code"), cc);
+          });
         }
+        absl::string_view title = Str(topic, "title");
+        if (!title.empty()) SET_NON_EMPTY(cc->set_text, title);
       }
     }
   }
 
   void MapReferrals() {
-    for (const Resource& r : index_.OfType("ReferralRequest")) {
-      element rr = r.value;
+    const auto& referrals = index_.OfType("ReferralRequest");
+    out_->mutable_referrals()->Reserve(static_cast<int>(referrals.size()));
+    for (const Resource& r : referrals) {
+      Obj rr(r.value);
       v1::Referral* out = out_->add_referrals();
       SET_NON_EMPTY(out->set_id, Str(rr, "id"));
       SET_NON_EMPTY(out->set_date, Str(rr, "authoredOn"));
@@ -1104,8 +1375,9 @@ class Mapper {
   const Index& index_;
   const ParseOptions& options_;
   v1::GpSummary* out_;
-  absl::flat_hash_map<v1::GpSection, SectionAccumulator> sections_;
-  absl::flat_hash_set<std::string> allergy_ids_;
+  // By GpSection value.
+  std::array<SectionAccumulator, v1::GpSection_MAX + 1> sections_;
+  absl::flat_hash_set<absl::string_view> allergy_ids_;  // views into the document
 };
 
 }  // namespace
@@ -1162,11 +1434,12 @@ absl::Status ParseInto(absl::string_view json, const ParseOptions& options, v1::
     if (entry["resource"].get(resource) != simdjson::SUCCESS || !resource.is_object()) {
       return BundleError(absl::StrCat("Bundle.entry[", i, "]: no resource object"));
     }
-    absl::string_view type = Str(resource, "resourceType");
+    absl::string_view type, id;
+    TypeAndId(resource, &type, &id);
     if (type.empty()) {
       return BundleError(absl::StrCat("Bundle.entry[", i, "].resource: no resourceType"));
     }
-    if (absl::Status s = index.Add(i, resource, type); !s.ok()) return s;
+    if (absl::Status s = index.Add(i, resource, type, id); !s.ok()) return s;
     ++i;
   }
   absl::string_view last_updated = Str(Child(root, "meta"), "lastUpdated");
