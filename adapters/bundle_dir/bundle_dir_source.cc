@@ -1,9 +1,12 @@
 #include "adapters/bundle_dir/bundle_dir_source.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
-#include <fstream>
-#include <sstream>
+#include <algorithm>
+#include <cerrno>
+#include <limits>
 #include <string_view>
 #include <utility>
 
@@ -29,13 +32,29 @@ absl::Status BundleError(absl::string_view message) {
   return common::WithReason(absl::InternalError(message), common::kReasonInvalidBundle);
 }
 
-bool ReadFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return !in.bad();
+// Reads at most `limit` bytes of the file at `path` into `out`: one buffer
+// sized from the file, no copies (a GP bundle is read on every request).
+bool ReadFile(const std::string& path, size_t limit, std::string* out) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st;
+  bool ok = ::fstat(fd, &st) == 0;
+  size_t got = 0;
+  if (ok) {
+    out->resize(std::min(static_cast<size_t>(st.st_size), limit));
+    while (got < out->size()) {
+      const ssize_t n = ::read(fd, out->data() + got, out->size() - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        ok = n == 0;
+        break;
+      }
+      got += static_cast<size_t>(n);
+    }
+    out->resize(got);
+  }
+  ::close(fd);
+  return ok;
 }
 
 }  // namespace
@@ -49,7 +68,9 @@ absl::StatusOr<std::unique_ptr<BundleDirSource>> BundleDirSource::Create(
   const std::string index_path = absl::StrCat(config.directory(), "/", config.index_file());
   const std::string where = absl::StrCat("bundle_dir index ", config.index_file());
   std::string text;
-  if (!ReadFile(index_path, &text)) return ConfigError(absl::StrCat(where, ": cannot be read"));
+  if (!ReadFile(index_path, std::numeric_limits<size_t>::max(), &text)) {
+    return ConfigError(absl::StrCat(where, ": cannot be read"));
+  }
   simdjson::dom::parser parser;
   simdjson::dom::object index;
   if (parser.parse(text).get(index) != simdjson::SUCCESS) {
@@ -105,7 +126,9 @@ absl::StatusOr<caregate::v1::GpSummary> BundleDirSource::GetGpSummary(
                                     config_.max_bundle_bytes()));
   }
   std::string json;
-  if (!ReadFile(it->second, &json)) {
+  // One byte past the limit is enough for the parser to refuse the bundle
+  // as too large without reading the rest of it.
+  if (!ReadFile(it->second, static_cast<size_t>(config_.max_bundle_bytes()) + 1, &json)) {
     return BundleError("GP source: the bundle file cannot be read");
   }
   gpconnect::ParseOptions options;
