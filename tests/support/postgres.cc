@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <random>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -108,8 +109,12 @@ std::string PostgresServer::ConnInfo(absl::string_view database) const {
 }
 
 absl::StatusOr<std::string> PostgresServer::CreateDatabase() {
+  // The pid and a counter are unique within a run; the random part keeps a
+  // long-lived server (a developer's, reused across runs as pids come round
+  // again) from ever holding the name already.
   static std::atomic<int> counter{0};
-  const std::string name = absl::StrCat("caregate_test_", getpid(), "_", counter++);
+  const std::string name = absl::StrCat("caregate_test_", getpid(), "_", counter++, "_",
+                                        absl::Hex(std::random_device{}()));
   PGconn* conn = PQconnectdb(ConnInfo("postgres").c_str());
   if (PQstatus(conn) != CONNECTION_OK) {
     std::string why = PQerrorMessage(conn);
