@@ -4,7 +4,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <limits>
 #include <string_view>
@@ -32,16 +31,19 @@ absl::Status BundleError(absl::string_view message) {
   return common::WithReason(absl::InternalError(message), common::kReasonInvalidBundle);
 }
 
-// Reads at most `limit` bytes of the file at `path` into `out`: one buffer
-// sized from the file, no copies (a GP bundle is read on every request).
-bool ReadFile(const std::string& path, size_t limit, std::string* out) {
+// Reads the file at `path` into `out`, in one buffer sized from the file (a
+// GP bundle is read on every request), unless it is larger than `limit`
+// bytes. Sets *size to the file's size either way; false when the file
+// cannot be read.
+bool ReadFile(const std::string& path, uint64_t limit, std::string* out, uint64_t* size) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
   struct stat st;
   bool ok = ::fstat(fd, &st) == 0;
-  size_t got = 0;
-  if (ok) {
-    out->resize(std::min(static_cast<size_t>(st.st_size), limit));
+  if (ok) *size = static_cast<uint64_t>(st.st_size);
+  if (ok && *size <= limit) {
+    out->resize(*size);
+    size_t got = 0;
     while (got < out->size()) {
       const ssize_t n = ::read(fd, out->data() + got, out->size() - got);
       if (n < 0 && errno == EINTR) continue;
@@ -68,7 +70,8 @@ absl::StatusOr<std::unique_ptr<BundleDirSource>> BundleDirSource::Create(
   const std::string index_path = absl::StrCat(config.directory(), "/", config.index_file());
   const std::string where = absl::StrCat("bundle_dir index ", config.index_file());
   std::string text;
-  if (!ReadFile(index_path, std::numeric_limits<size_t>::max(), &text)) {
+  uint64_t size = 0;
+  if (!ReadFile(index_path, std::numeric_limits<uint64_t>::max(), &text, &size)) {
     return ConfigError(absl::StrCat(where, ": cannot be read"));
   }
   simdjson::dom::parser parser;
@@ -116,20 +119,15 @@ absl::StatusOr<caregate::v1::GpSummary> BundleDirSource::GetGpSummary(
     return common::WithReason(absl::NotFoundError("GP source: person not found"),
                               common::kReasonPatientNotFound);
   }
-  struct stat st;
-  if (stat(it->second.c_str(), &st) != 0) {
+  std::string json;
+  uint64_t size = 0;
+  if (!ReadFile(it->second, config_.max_bundle_bytes(), &json, &size)) {
     return BundleError("GP source: the bundle file cannot be read");
   }
-  if (static_cast<uint64_t>(st.st_size) > config_.max_bundle_bytes()) {
-    return BundleError(absl::StrCat("GP source: bundle of ", st.st_size,
+  if (size > config_.max_bundle_bytes()) {
+    return BundleError(absl::StrCat("GP source: bundle of ", size,
                                     " bytes exceeds max_bundle_bytes ",
                                     config_.max_bundle_bytes()));
-  }
-  std::string json;
-  // One byte past the limit is enough for the parser to refuse the bundle
-  // as too large without reading the rest of it.
-  if (!ReadFile(it->second, static_cast<size_t>(config_.max_bundle_bytes()) + 1, &json)) {
-    return BundleError("GP source: the bundle file cannot be read");
   }
   gpconnect::ParseOptions options;
   options.max_bytes = config_.max_bundle_bytes();
