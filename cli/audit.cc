@@ -364,12 +364,16 @@ absl::StatusOr<google::protobuf::Timestamp> ParseTime(const std::string& text,
   return ts;
 }
 
-absl::StatusOr<uint32_t> ParsePageSize(const Args& args) {
+// --page-size and --page-token into a list request.
+template <typename Request>
+absl::Status SetPage(const Args& args, Request* request) {
   uint32_t size = 0;
   if (args.Has("page-size") && (!absl::SimpleAtoi(args.Get("page-size"), &size) || size > 1000)) {
     return absl::InvalidArgumentError("--page-size: must be a number from 0 to 1000");
   }
-  return size;
+  request->set_page_size(size);
+  request->set_page_token(args.Get("page-token"));
+  return absl::OkStatus();
 }
 
 int List(const ConnectionOptions& connection, const Args& args) {
@@ -403,10 +407,7 @@ int List(const ConnectionOptions& connection, const Args& args) {
     if (!t.ok()) return UsageError(Self(), t.status().message());
     *(std::string(option) == "from" ? request.mutable_from_time() : request.mutable_to_time()) = *t;
   }
-  auto size = ParsePageSize(args);
-  if (!size.ok()) return UsageError(Self(), size.status().message());
-  request.set_page_size(*size);
-  request.set_page_token(args.Get("page-token"));
+  if (auto s = SetPage(args, &request); !s.ok()) return UsageError(Self(), s.message());
   auto stub = caregate::v1::AuditService::NewStub(connection.Channel());
   return CallAndPrint(connection, Self(), *stub, &caregate::v1::AuditService::Stub::ListAuditEvents,
                       request);
@@ -428,10 +429,7 @@ int Emergency(const ConnectionOptions& connection, const Args& args) {
     else
       return UsageError(Self(), "--state: must be awaiting, closed or escalated");
   }
-  auto size = ParsePageSize(args);
-  if (!size.ok()) return UsageError(Self(), size.status().message());
-  request.set_page_size(*size);
-  request.set_page_token(args.Get("page-token"));
+  if (auto s = SetPage(args, &request); !s.ok()) return UsageError(Self(), s.message());
   auto stub = caregate::v1::AuditService::NewStub(connection.Channel());
   return CallAndPrint(connection, Self(), *stub, &caregate::v1::AuditService::Stub::ListEmergencyAccesses,
                       request);
