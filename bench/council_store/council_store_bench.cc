@@ -190,39 +190,32 @@ QueryStore& Store() {
   return *store;
 }
 
-void BM_Summary(benchmark::State& state) {
+// Asks the store for one person after another, through `ask`.
+template <typename Ask>
+void AskEachPerson(benchmark::State& state, Ask ask) {
   QueryStore& s = Store();
   size_t i = 0;
   for (auto _ : state) {
     caregate::adapters::SourceRequest r;
     r.nhs_number = s.nhs[i++ % s.nhs.size()];
     r.deadline = absl::Now() + absl::Seconds(5);
-    auto summary = s.source->GetSocialCareSummary(r);
-    if (!summary.ok()) {
-      state.SkipWithError(std::string(summary.status().message()).c_str());
+    auto answer = ask(*s.source, r);
+    if (!answer.ok()) {
+      state.SkipWithError(std::string(answer.status().message()).c_str());
       break;
     }
-    benchmark::DoNotOptimize(summary);
+    benchmark::DoNotOptimize(answer);
   }
   state.SetItemsProcessed(state.iterations());
+}
+
+void BM_Summary(benchmark::State& state) {
+  AskEachPerson(state, [](auto& source, const auto& r) { return source.GetSocialCareSummary(r); });
 }
 BENCHMARK(BM_Summary)->MinTime(2.0)->UseRealTime();
 
 void BM_Relationship(benchmark::State& state) {
-  QueryStore& s = Store();
-  size_t i = 0;
-  for (auto _ : state) {
-    caregate::adapters::SourceRequest r;
-    r.nhs_number = s.nhs[i++ % s.nhs.size()];
-    r.deadline = absl::Now() + absl::Seconds(5);
-    auto rel = s.source->GetRelationship(r);
-    if (!rel.ok()) {
-      state.SkipWithError(std::string(rel.status().message()).c_str());
-      break;
-    }
-    benchmark::DoNotOptimize(rel);
-  }
-  state.SetItemsProcessed(state.iterations());
+  AskEachPerson(state, [](auto& source, const auto& r) { return source.GetRelationship(r); });
 }
 BENCHMARK(BM_Relationship)->MinTime(2.0)->UseRealTime();
 
