@@ -244,11 +244,7 @@ absl::StatusOr<std::unique_ptr<Database>> OpenSqlite(const std::string& path,
   // store would otherwise contend for that lock. This must happen before the
   // library initialises (the first open); if it already has, SQLite refuses
   // and keeps counting, which is only slower.
-  static const bool configured = [] {
-    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-    return true;
-  }();
-  (void)configured;
+  [[maybe_unused]] static const int configured = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   if (path.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(config_path, ".sqlite.path: is required"));
   }

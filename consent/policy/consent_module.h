@@ -175,11 +175,10 @@ class ConsentModule {
   // Decide twice: just before release, reads the person's ledger version
   // again. A consent-based permit is re-evaluated now, on the facts Decide
   // read when the version is unchanged and on the facts read again when it
-  // moved; if it no
-  // longer permits, the result is a deny with reason CONSENT_WITHDRAWN (both
-  // versions in consent_version / recheck_consent_version). A permit that
-  // lapsed by date since the decision is denied with the evaluated reason
-  // (e.g. CONSENT_EXPIRED). Emergency permits and denies come back unchanged.
+  // moved; if it no longer permits, the result is a deny with reason
+  // CONSENT_WITHDRAWN (both versions in consent_version /
+  // recheck_consent_version). A permit that lapsed by date since the decision
+  // is denied with the evaluated reason (e.g. CONSENT_EXPIRED). Emergency permits and denies come back unchanged.
   absl::StatusOr<Decision> Recheck(const Decision& decision, absl::Time deadline);
 
   // e.g. "caregate-policy-1/3fa2c9d1": the rule set version plus a digest of
