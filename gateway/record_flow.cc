@@ -5,6 +5,7 @@
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "common/log.h"
 #include "common/status.h"
@@ -178,37 +179,76 @@ void AddSectionsReleased(const google::protobuf::Message& summary, absl::string_
 
 }  // namespace
 
+// What the flow decided for one request: its one audit entry, and what to
+// answer once that entry is committed.
+struct RecordFlow::Settled {
+  AuditEntry entry;
+  absl::Time audit_deadline;
+  absl::Status refusal;                // answered when not OK
+  std::optional<ViewResult> released;  // answered when `refusal` is OK
+};
+
+void RecordFlow::Start(View view, const ReceivedCredentials& credentials,
+                       const caregate::v1::SummaryRequest& request, absl::Time call_deadline,
+                       Answer answer) {
+  const std::string request_id = NewRequestId();
+  Settled settled = Decide(view, credentials, request, call_deadline, request_id);
+  settled.entry.set_request_id(request_id);
+  const absl::Time appended = absl::Now();
+  deps_.audit->AppendAsync(
+      settled.entry, settled.audit_deadline,
+      [this, appended, request_id, refusal = std::move(settled.refusal),
+       released = std::move(settled.released),
+       answer = std::move(answer)](absl::StatusOr<uint64_t> index) mutable {
+        if (deps_.metrics != nullptr) {
+          deps_.metrics->RecordAuditAppend(index.ok(), absl::Now() - appended);
+        }
+        if (!index.ok()) {
+          common::LogError("audit_append_failed", {{"request_id", request_id},
+                                                   {"error", index.status().message()}});
+          std::move(answer)(common::WithReason(
+              absl::UnavailableError("the audit log is unavailable: nothing was released"),
+              common::kReasonAuditUnavailable));
+        } else if (!refusal.ok()) {
+          std::move(answer)(std::move(refusal));
+        } else {
+          released->disclosure.set_audit_index(*index);
+          std::move(answer)(*std::move(released));
+        }
+      });
+}
+
 absl::StatusOr<ViewResult> RecordFlow::Run(View view, const ReceivedCredentials& credentials,
                                            const caregate::v1::SummaryRequest& request,
                                            absl::Time call_deadline) {
+  absl::StatusOr<ViewResult> result;
+  absl::Notification answered;
+  Start(view, credentials, request, call_deadline, [&](absl::StatusOr<ViewResult> r) {
+    result = std::move(r);
+    answered.Notify();
+  });
+  answered.WaitForNotification();
+  return result;
+}
+
+RecordFlow::Settled RecordFlow::Decide(View view, const ReceivedCredentials& credentials,
+                                       const caregate::v1::SummaryRequest& request,
+                                       absl::Time call_deadline, const std::string& request_id) {
   const absl::Time now = absl::Now();
   const absl::Time deadline = std::min(call_deadline, now + deps_.max_deadline);
   const absl::Time source_deadline = deadline - ReserveAfterSources(deadline - now);
-  const std::string request_id = NewRequestId();
 
-  // Appends `entry` durably; if it cannot be written, nothing may be
-  // released and the answer is AUDIT_UNAVAILABLE.
-  auto append = [&](AuditEntry entry, absl::Time audit_deadline) -> absl::StatusOr<uint64_t> {
-    entry.set_request_id(request_id);
-    const absl::Time t0 = absl::Now();
-    auto index = deps_.audit->Append(entry, audit_deadline);
-    if (deps_.metrics != nullptr) deps_.metrics->RecordAuditAppend(index.ok(), absl::Now() - t0);
-    if (!index.ok()) {
-      common::LogError("audit_append_failed", {{"request_id", request_id},
-                                               {"error", index.status().message()}});
-      return common::WithReason(
-          absl::UnavailableError("the audit log is unavailable: nothing was released"),
-          common::kReasonAuditUnavailable);
-    }
-    return index;
-  };
-  // Audits a refusal or an error and answers `status`.
-  auto refuse = [&](AuditEntry entry, absl::Status status) -> absl::Status {
-    auto index = append(std::move(entry), std::max(deadline, absl::Now() + kAuditFloor));
-    return index.ok() ? status : index.status();
+  // Audits a refusal or an error and answers `status`. Denies and errors are
+  // audited even when the caller's deadline has passed.
+  auto refuse = [&](AuditEntry entry, absl::Status status) {
+    Settled settled;
+    settled.entry = std::move(entry);
+    settled.audit_deadline = std::max(deadline, absl::Now() + kAuditFloor);
+    settled.refusal = std::move(status);
+    return settled;
   };
   // The consent ledger could not be read: audit an error, release nothing.
-  auto ledger_failed = [&](AuditEntry e, const absl::Status& status) -> absl::Status {
+  auto ledger_failed = [&](AuditEntry e, const absl::Status& status) {
     const std::string reason = common::ErrorReason(status);
     e.set_outcome(caregate::v1::AUDIT_OUTCOME_ERROR);
     e.set_reason(reason.empty() ? "CONSENT_LEDGER_UNAVAILABLE" : reason);
@@ -395,7 +435,8 @@ absl::StatusOr<ViewResult> RecordFlow::Run(View view, const ReceivedCredentials&
     return refuse(with_sources(consent::BuildAuditEntry(*recheck)), recheck->ToStatus());
   }
 
-  // 9. Audit, durably, then answer.
+  // 9. The entry that releases the view; Start appends it durably before
+  // anything is answered.
   AuditEntry released = with_sources(consent::BuildAuditEntry(*recheck));
   released.set_withheld(withheld);
   if (result.gp_summary) AddSectionsReleased(*result.gp_summary, "gp", &released);
@@ -403,11 +444,7 @@ absl::StatusOr<ViewResult> RecordFlow::Run(View view, const ReceivedCredentials&
     AddSectionsReleased(*result.social_care_summary, "social_care", &released);
   }
   if (view == View::kCombinedProfile) *released.mutable_identity_check() = result.identity_check;
-  auto index = append(released, deadline);
-  if (!index.ok()) return index.status();
-
   auto& disclosure = result.disclosure;
-  disclosure.set_audit_index(*index);
   disclosure.set_basis(recheck->basis);
   disclosure.set_consent_version(recheck->recheck_consent_version);
   disclosure.set_withheld(withheld);
@@ -415,7 +452,11 @@ absl::StatusOr<ViewResult> RecordFlow::Run(View view, const ReceivedCredentials&
   disclosure.set_policy_version(recheck->policy_version);
   *disclosure.mutable_decided_at() = google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
       absl::ToUnixNanos(recheck->decided_at));
-  return result;
+  Settled settled;
+  settled.entry = std::move(released);
+  settled.audit_deadline = deadline;
+  settled.released = std::move(result);
+  return settled;
 }
 
 }  // namespace caregate::gateway

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "adapters/gp_record_source.h"
@@ -52,21 +53,40 @@ struct ViewResult {
 // call's deadline → assemble and drop sensitive items → cross-check identity
 // → decide again → append the audit entry durably → answer.
 //
-// Every call appends exactly one audit entry, whatever its outcome; if that
-// append fails nothing is released (UNAVAILABLE, AUDIT_UNAVAILABLE). Errors
-// carry ErrorInfo reasons and never personal data.
+// Every call appends exactly one audit entry, whatever its outcome, and is
+// answered only once that entry is committed; if the append fails nothing is
+// released (UNAVAILABLE, AUDIT_UNAVAILABLE). Errors carry ErrorInfo reasons
+// and never personal data.
 //
-// Thread-safe; Run blocks its calling thread (the gateway's request pool)
-// until the answer is ready or the deadline passes.
+// Thread-safe.
 class RecordFlow {
  public:
+  // Receives a request's answer. Called exactly once.
+  using Answer = absl::AnyInvocable<void(absl::StatusOr<ViewResult>) &&>;
+
   explicit RecordFlow(const FlowDependencies& deps) : deps_(deps) {}
 
+  // Runs the flow up to the audit append on the calling thread (waiting for
+  // the sources it asks), queues the entry and returns. `answer` runs once
+  // the entry is committed, on the audit log's thread (or on the calling
+  // thread when the log refuses the entry at once); it must not block.
+  void Start(consent::View view, const ReceivedCredentials& credentials,
+             const caregate::v1::SummaryRequest& request, absl::Time call_deadline,
+             Answer answer);
+
+  // Start, waiting for the answer.
   absl::StatusOr<ViewResult> Run(consent::View view, const ReceivedCredentials& credentials,
                                  const caregate::v1::SummaryRequest& request,
                                  absl::Time call_deadline);
 
  private:
+  struct Settled;
+  // Every step before the audit append: the request's one audit entry and
+  // what to answer once it is committed.
+  Settled Decide(consent::View view, const ReceivedCredentials& credentials,
+                 const caregate::v1::SummaryRequest& request, absl::Time call_deadline,
+                 const std::string& request_id);
+
   FlowDependencies deps_;
 };
 

@@ -21,18 +21,25 @@ grpc::ServerUnaryReactor* RecordServiceImpl::Handle(
     grpc::CallbackServerContext* context, const caregate::v1::SummaryRequest* request,
     consent::View view, const char* method, std::function<void(ViewResult&)> fill) {
   auto* reactor = context->DefaultReactor();
-  request_pool_->Schedule([this, context, request, view, method, reactor,
-                           fill = std::move(fill), credentials = CredentialsOf(*context)] {
+  auto run = [this, context, request, view, method, reactor, fill = std::move(fill),
+              credentials = CredentialsOf(*context)] {
     const absl::Time start = absl::Now();
-    auto result = flow_->Run(view, credentials, *request, CallDeadline(*context));
-    if (result.ok()) fill(*result);
-    grpc::Status status = ToGrpcStatus(result.status());
-    if (metrics_ != nullptr) {
-      metrics_->RecordRequest(method, absl::StatusCodeToString(result.status().code()),
-                              absl::Now() - start);
-    }
-    reactor->Finish(status);
-  });
+    flow_->Start(view, credentials, *request, CallDeadline(*context),
+                 [this, start, method, reactor, fill](absl::StatusOr<ViewResult> result) {
+                   if (result.ok()) fill(*result);
+                   if (metrics_ != nullptr) {
+                     metrics_->RecordRequest(method,
+                                             absl::StatusCodeToString(result.status().code()),
+                                             absl::Now() - start);
+                   }
+                   reactor->Finish(ToGrpcStatus(result.status()));
+                 });
+  };
+  if (inline_views_.contains(view)) {
+    run();
+  } else {
+    request_pool_->Schedule(std::move(run));
+  }
   return reactor;
 }
 

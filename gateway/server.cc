@@ -90,6 +90,23 @@ absl::Status EnsureDemoData(const CaregateConfig& config) {
   return absl::OkStatus();
 }
 
+// The views whose every store is embedded in this process: the consent
+// ledger and the council store on SQLite, and the GP record from the bundle
+// directory. Nothing they do waits on the network, so they run on gRPC's own
+// threads (RecordServiceImpl).
+std::set<consent::View> EmbeddedViews(const CaregateConfig& config) {
+  const bool ledger = config.consent().store().has_sqlite();
+  const bool council = config.adapters().social_care().council_sql().store().has_sqlite();
+  const bool gp = config.adapters().gp().has_bundle_dir();
+  std::set<consent::View> views;
+  if (ledger && council) views.insert(consent::View::kSocialCareSummary);
+  if (ledger && council && gp) {
+    views.insert(consent::View::kGpSummary);
+    views.insert(consent::View::kCombinedProfile);
+  }
+  return views;
+}
+
 }  // namespace
 
 absl::Status CaregateServer::Build(const CaregateConfig& config, const Options& options) {
@@ -142,8 +159,8 @@ absl::Status CaregateServer::Build(const CaregateConfig& config, const Options& 
   deps.max_deadline = absl::Seconds(config.server().max_deadline().seconds()) +
                       absl::Nanoseconds(config.server().max_deadline().nanos());
   flow_ = std::make_unique<RecordFlow>(deps);
-  record_service_ =
-      std::make_unique<RecordServiceImpl>(flow_.get(), request_pool_.get(), metrics_.get());
+  record_service_ = std::make_unique<RecordServiceImpl>(flow_.get(), request_pool_.get(),
+                                                        metrics_.get(), EmbeddedViews(config));
   consent_service_ = std::make_unique<ConsentServiceImpl>(
       consent_.ledger.get(), consent_.authenticator.get(), audit_log_.get(), clock,
       service_pool_.get(),

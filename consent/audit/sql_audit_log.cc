@@ -35,6 +35,10 @@ absl::Status AuditUnavailable(absl::string_view why) {
                             common::kReasonAuditUnavailable);
 }
 
+absl::Status DeadlinePassed() {
+  return AuditUnavailable("the deadline passed before the entry could be committed");
+}
+
 int64_t TimeMicros(const google::protobuf::Timestamp& t) {
   return t.seconds() * 1000000 + t.nanos() / 1000;
 }
@@ -61,13 +65,8 @@ struct SqlAuditLog::Pending {
   std::string bytes;
   Hash leaf;
   AuditEntry entry;  // for the index columns
-  bool taken = false;  // guarded by queue_mu_: the writer has it in a batch
-  // Set by the writer before `done` is notified; read by the waiter after.
-  absl::Status status;
-  uint64_t index = 0;
-  // Notified once the commit has decided: the writer wakes exactly the
-  // waiters of the batch it committed, without the queue's lock.
-  absl::Notification done;
+  absl::Time deadline;
+  Committed committed;
 };
 
 std::string EntryBytes(const AuditEntry& entry) {
@@ -214,44 +213,41 @@ absl::Status SqlAuditLog::Load(absl::Time deadline) {
       });
 }
 
-absl::StatusOr<uint64_t> SqlAuditLog::Append(const AuditEntry& entry, absl::Time deadline) {
-  Pending pending;
-  pending.entry = entry;
-  pending.entry.clear_index();
-  if (!pending.entry.has_time()) {
+void SqlAuditLog::AppendAsync(const AuditEntry& entry, absl::Time deadline,
+                              Committed committed) {
+  auto pending = std::make_unique<Pending>();
+  pending->entry = entry;
+  pending->entry.clear_index();
+  if (!pending->entry.has_time()) {
     absl::Time now = options_.clock->Now();
     int64_t micros = absl::ToUnixMicros(now);
-    pending.entry.mutable_time()->set_seconds(micros / 1000000);
-    pending.entry.mutable_time()->set_nanos(static_cast<int32_t>((micros % 1000000) * 1000));
+    pending->entry.mutable_time()->set_seconds(micros / 1000000);
+    pending->entry.mutable_time()->set_nanos(static_cast<int32_t>((micros % 1000000) * 1000));
   }
-  pending.bytes = EntryBytes(pending.entry);
-  pending.leaf = LeafHash(pending.bytes);
+  pending->bytes = EntryBytes(pending->entry);
+  pending->leaf = LeafHash(pending->bytes);
+  pending->deadline = deadline;
+  pending->committed = std::move(committed);
 
+  absl::Status refused;
   {
     absl::MutexLock lock(&queue_mu_);
-    if (stopping_) return AuditUnavailable("the log is shutting down");
-    if (absl::Now() >= deadline) {
-      return AuditUnavailable("the deadline passed before the entry could be committed");
-    }
-    queue_.push_back(&pending);
-    work_cv_.Signal();
-  }
-  if (!pending.done.WaitForNotificationWithDeadline(deadline)) {
-    absl::MutexLock lock(&queue_mu_);
-    if (!pending.taken) {
-      queue_.erase(std::find(queue_.begin(), queue_.end(), &pending));
-      return AuditUnavailable("the deadline passed before the entry could be committed");
+    if (stopping_) {
+      refused = AuditUnavailable("the log is shutting down");
+    } else if (absl::Now() >= deadline) {
+      refused = DeadlinePassed();
+    } else {
+      queue_.push_back(std::move(pending));
+      work_cv_.Signal();
+      return;
     }
   }
-  // Being written: the commit decides, within commit_timeout.
-  pending.done.WaitForNotification();
-  if (!pending.status.ok()) return pending.status;
-  return pending.index;
+  std::move(pending->committed)(refused);
 }
 
 void SqlAuditLog::WriterLoop() {
   while (true) {
-    std::vector<Pending*> batch;
+    std::vector<std::unique_ptr<Pending>> batch, late;
     {
       absl::MutexLock lock(&queue_mu_);
       while (queue_.empty() && !stopping_) work_cv_.Wait(&queue_mu_);
@@ -261,14 +257,17 @@ void SqlAuditLog::WriterLoop() {
         while (queue_.size() < options_.max_batch && !stopping_ &&
                !work_cv_.WaitWithDeadline(&queue_mu_, until)) {
         }
-        if (queue_.empty()) continue;  // every waiter gave up
       }
+      // An entry whose deadline passed while it waited for the writer is not
+      // written: its caller has been told nothing yet, and gets UNAVAILABLE.
+      const absl::Time now = absl::Now();
       while (!queue_.empty() && batch.size() < options_.max_batch) {
-        queue_.front()->taken = true;
-        batch.push_back(queue_.front());
+        (queue_.front()->deadline <= now ? late : batch).push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
     }
+    for (auto& p : late) std::move(p->committed)(DeadlinePassed());
+    if (batch.empty()) continue;
     uint64_t first_index;
     {
       absl::ReaderMutexLock lock(&tree_mu_);
@@ -277,26 +276,23 @@ void SqlAuditLog::WriterLoop() {
     absl::Status status = WriteBatch(batch, first_index);
     if (status.ok()) {
       absl::MutexLock lock(&tree_mu_);
-      for (Pending* p : batch) tree_.Append(p->leaf);
+      for (const auto& p : batch) tree_.Append(p->leaf);
       commits_.fetch_add(1);
     } else {
       common::LogWarning("audit_commit_failed", {{"entries", absl::StrCat(batch.size())},
                                                  {"error", std::string(status.message())}});
       Resync();
     }
-    // A waiter may return (and its Pending go) as soon as it is notified.
     for (size_t i = 0; i < batch.size(); ++i) {
-      if (status.ok()) {
-        batch[i]->index = first_index + i;
-      } else {
-        batch[i]->status = AuditUnavailable("the entry could not be committed");
-      }
-      batch[i]->done.Notify();
+      std::move(batch[i]->committed)(
+          status.ok() ? absl::StatusOr<uint64_t>(first_index + i)
+                      : absl::StatusOr<uint64_t>(
+                            AuditUnavailable("the entry could not be committed")));
     }
   }
 }
 
-absl::Status SqlAuditLog::WriteBatch(const std::vector<Pending*>& batch, uint64_t first_index) {
+absl::Status SqlAuditLog::WriteBatch(const std::vector<std::unique_ptr<Pending>>& batch, uint64_t first_index) {
   absl::Time deadline = absl::Now() + options_.commit_timeout;
   return database_->InTransaction(deadline, [&](Connection& connection) -> absl::Status {
     for (size_t start = 0; start < batch.size(); start += kRowsPerInsert) {

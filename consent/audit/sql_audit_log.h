@@ -64,12 +64,14 @@ struct AuditQuery {
 
 // The audit log on a SQL store (SQLite or PostgreSQL through common/sql).
 //
-// Writes: Append queues the entry; one writer thread takes every queued entry
-// (up to max_batch), writes them in ONE transaction with a synchronous commit
-// (SQLite WAL synchronous=FULL, PostgreSQL synchronous_commit=on), then wakes
-// all their callers with their indices (group commit). If the transaction
-// fails, it is rolled back and every caller in the batch gets UNAVAILABLE with
-// reason AUDIT_UNAVAILABLE: an entry is in the log whole or not at all.
+// Writes: AppendAsync queues the entry; one writer thread takes every queued
+// entry (up to max_batch), writes them in ONE transaction with a synchronous
+// commit (SQLite WAL synchronous=FULL, PostgreSQL synchronous_commit=on), then
+// answers each caller with its index, on the writer thread (group commit).
+// An entry whose deadline has passed when the writer comes to it is not
+// written; its caller gets UNAVAILABLE. If the transaction fails, it is
+// rolled back and every caller in the batch gets UNAVAILABLE with reason
+// AUDIT_UNAVAILABLE: an entry is in the log whole or not at all.
 //
 // Reads: the Merkle tree's leaf hashes live in memory (loaded at Open, 64
 // bytes per entry with the cached subtrees), so tree heads and proofs cost
@@ -100,8 +102,8 @@ class SqlAuditLog final : public AuditLog {
   ~SqlAuditLog() override;
 
   // AuditLog.
-  absl::StatusOr<uint64_t> Append(const caregate::v1::AuditEntry& entry,
-                                  absl::Time deadline) override;
+  void AppendAsync(const caregate::v1::AuditEntry& entry, absl::Time deadline,
+                   Committed committed) override;
 
   uint64_t size() const;
   // Transactions committed since Open (each holds one or more entries).
@@ -149,7 +151,8 @@ class SqlAuditLog final : public AuditLog {
               std::unique_ptr<TreeHeadSigner> signer, SqlAuditLogOptions options);
   absl::Status Load(absl::Time deadline);
   void WriterLoop();
-  absl::Status WriteBatch(const std::vector<Pending*>& batch, uint64_t first_index);
+  absl::Status WriteBatch(const std::vector<std::unique_ptr<Pending>>& batch,
+                          uint64_t first_index);
   // After a failed commit, adopts any rows the store did commit after all.
   void Resync();
   absl::StatusOr<caregate::v1::AuditEntry> ReadEntry(uint64_t index, absl::Time deadline) const;
@@ -166,7 +169,7 @@ class SqlAuditLog final : public AuditLog {
   // Queue of appends and the writer's state.
   mutable absl::Mutex queue_mu_;
   absl::CondVar work_cv_;
-  std::deque<Pending*> queue_ ABSL_GUARDED_BY(queue_mu_);
+  std::deque<std::unique_ptr<Pending>> queue_ ABSL_GUARDED_BY(queue_mu_);
   bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
 
   // The committed tree. Written only by the writer thread.

@@ -5,6 +5,7 @@
 #include <set>
 #include <thread>
 
+#include "absl/synchronization/notification.h"
 #include "common/status.h"
 #include "consent/audit/audit_test_util.h"
 #include "consent/audit/verifier.h"
@@ -190,6 +191,42 @@ TEST_P(SqlAuditLogTest, PastDeadlineIsUnavailableAndNothingIsWritten) {
   EXPECT_EQ(late.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(common::ErrorReason(late.status()), "AUDIT_UNAVAILABLE");
   EXPECT_EQ(*log_->Append(Access(1), Soon()), 0u);
+}
+
+// The writer is held up (another transaction holds the write lock) while an
+// entry waits behind the one it is committing; by the time the writer comes
+// to it, its deadline has passed: it is refused, not written.
+TEST_P(SqlAuditLogTest, EntryWhoseDeadlinePassesWhileQueuedIsRefusedAndNotWritten) {
+  auto blocker = log_->database().Acquire(Soon());
+  ASSERT_TRUE(blocker.ok());
+  ASSERT_TRUE((*blocker)->Begin(Soon()).ok());
+  if (GetParam() == Engine::kPostgres) {
+    ASSERT_TRUE(
+        (*blocker)->Execute("LOCK TABLE audit_entries IN EXCLUSIVE MODE", {}, Soon()).ok());
+  }
+  absl::Notification first_done, second_done;
+  absl::StatusOr<uint64_t> first, second;
+  log_->AppendAsync(Access(0), Soon(), [&](absl::StatusOr<uint64_t> index) {
+    first = std::move(index);
+    first_done.Notify();
+  });
+  absl::SleepFor(absl::Milliseconds(200));  // the writer takes the first entry
+  log_->AppendAsync(Access(1), absl::Now() + absl::Milliseconds(20),
+                    [&](absl::StatusOr<uint64_t> index) {
+                      second = std::move(index);
+                      second_done.Notify();
+                    });
+  absl::SleepFor(absl::Milliseconds(100));
+  (*blocker)->Rollback();
+  first_done.WaitForNotification();
+  second_done.WaitForNotification();
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(*first, 0u);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(common::ErrorReason(second.status()), "AUDIT_UNAVAILABLE");
+  EXPECT_EQ(log_->size(), 1u);
+  ExpectVerifies();
 }
 
 TEST_P(SqlAuditLogTest, MissingEntryStopsTheLogFromOpening) {

@@ -1,6 +1,7 @@
 #ifndef CAREGATE_CONSENT_TESTING_FAKE_AUDIT_LOG_H_
 #define CAREGATE_CONSENT_TESTING_FAKE_AUDIT_LOG_H_
 
+#include <utility>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
@@ -10,20 +11,13 @@
 namespace caregate::consent::testing {
 
 // An in-memory AuditLog for tests: keeps every entry, index = position.
-// set_failing(true) makes Append fail as the real log does when it cannot
+// Answers on the calling thread. set_failing(true) makes appends fail as the real log does when it cannot
 // write (UNAVAILABLE, AUDIT_UNAVAILABLE).
 class FakeAuditLog : public AuditLog {
  public:
-  absl::StatusOr<uint64_t> Append(const caregate::v1::AuditEntry& entry,
-                                  absl::Time deadline) override {
-    absl::MutexLock lock(&mu_);
-    if (failing_) {
-      return common::WithReason(absl::UnavailableError("audit log: cannot write"),
-                                common::kReasonAuditUnavailable);
-    }
-    entries_.push_back(entry);
-    entries_.back().set_index(entries_.size() - 1);
-    return entries_.size() - 1;
+  void AppendAsync(const caregate::v1::AuditEntry& entry, absl::Time deadline,
+                   Committed committed) override {
+    std::move(committed)(Write(entry));
   }
   std::vector<caregate::v1::AuditEntry> entries() const {
     absl::MutexLock lock(&mu_);
@@ -35,6 +29,17 @@ class FakeAuditLog : public AuditLog {
   }
 
  private:
+  absl::StatusOr<uint64_t> Write(const caregate::v1::AuditEntry& entry) {
+    absl::MutexLock lock(&mu_);
+    if (failing_) {
+      return common::WithReason(absl::UnavailableError("audit log: cannot write"),
+                                common::kReasonAuditUnavailable);
+    }
+    entries_.push_back(entry);
+    entries_.back().set_index(entries_.size() - 1);
+    return entries_.size() - 1;
+  }
+
   mutable absl::Mutex mu_;
   bool failing_ = false;
   std::vector<caregate::v1::AuditEntry> entries_;
