@@ -15,6 +15,8 @@ PACKAGES=(
   # crypto, HTTP, JSON, storage, config, metrics
   libssl-dev openssl libcurl4-openssl-dev libsimdjson-dev libsqlite3-dev sqlite3
   libpq-dev postgresql libyaml-cpp-dev prometheus-cpp-dev zlib1g-dev
+  # the server's allocator (tcmalloc)
+  libgoogle-perftools-dev
   # tests, fuzzing, independent client, load
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
   python3 python3-grpcio python3-protobuf nghttp2-client
