@@ -1,6 +1,7 @@
 #ifndef CAREGATE_ADAPTERS_SOCIAL_CARE_SOURCE_H_
 #define CAREGATE_ADAPTERS_SOCIAL_CARE_SOURCE_H_
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -27,11 +28,26 @@ struct CouncilRelationship {
   std::string gp_practice_code;
 };
 
+// One reading of the council's records about one person: the relationship
+// and the summary it answers come from one snapshot of the store. A reading
+// holds a store connection until it is destroyed, so a caller ends it as soon
+// as it has what it needs, and never keeps it while waiting for another
+// source.
+//
+// Errors as for SocialCareSource. Not thread-safe: one request's thread uses
+// it.
+class CouncilReading {
+ public:
+  virtual ~CouncilReading() = default;
+  virtual absl::StatusOr<CouncilRelationship> Relationship() = 0;
+  virtual absl::StatusOr<caregate::v1::SocialCareSummary> Summary() = 0;
+};
+
 // A source of council adult social care records (adapters/council_sql/).
 //
-// GetSocialCareSummary returns the person's summary as the council holds it;
-// the gateway applies policy afterwards. GetRelationship answers the
-// legitimate-relationship evidence without building a summary.
+// Summary returns the person's summary as the council holds it; the gateway
+// applies policy afterwards. Relationship answers the legitimate-relationship
+// evidence without building a summary.
 //
 // Errors: NOT_FOUND when the council does not know the person;
 // UNAVAILABLE when the store cannot be reached; DEADLINE_EXCEEDED past
@@ -41,10 +57,24 @@ struct CouncilRelationship {
 class SocialCareSource {
  public:
   virtual ~SocialCareSource() = default;
-  virtual absl::StatusOr<caregate::v1::SocialCareSummary> GetSocialCareSummary(
+
+  // Starts a reading under request.deadline (every call on it keeps that
+  // deadline). NOT_FOUND here when the council does not know the person.
+  virtual absl::StatusOr<std::unique_ptr<CouncilReading>> StartReading(
       const SourceRequest& request) = 0;
-  virtual absl::StatusOr<CouncilRelationship> GetRelationship(
-      const SourceRequest& request) = 0;
+
+  // A reading for one answer.
+  absl::StatusOr<caregate::v1::SocialCareSummary> GetSocialCareSummary(
+      const SourceRequest& request) {
+    auto reading = StartReading(request);
+    if (!reading.ok()) return reading.status();
+    return (*reading)->Summary();
+  }
+  absl::StatusOr<CouncilRelationship> GetRelationship(const SourceRequest& request) {
+    auto reading = StartReading(request);
+    if (!reading.ok()) return reading.status();
+    return (*reading)->Relationship();
+  }
 };
 
 }  // namespace caregate::adapters

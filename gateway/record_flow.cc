@@ -316,11 +316,17 @@ RecordFlow::Settled RecordFlow::Decide(View view, const ReceivedCredentials& cre
         *deps_.source_pool, deps_.metrics, caregate::v1::SOURCE_KIND_GP, where,
         [gp = deps_.gp, source_request] { return gp->GetGpSummary(source_request); });
   };
+  // The council reading the relationship came from, kept while the view may
+  // still read the summary from the same snapshot. Dropped before any wait on
+  // the GP source, so a slow GP never holds a council store connection.
+  std::unique_ptr<adapters::CouncilReading> council_reading;
   auto ask_social_care = [&](Where where) {
     return std::make_unique<Asking<caregate::v1::SocialCareSummary>>(
         *deps_.source_pool, deps_.metrics, caregate::v1::SOURCE_KIND_SOCIAL_CARE, where,
-        [sc = deps_.social_care, source_request] {
-          return sc->GetSocialCareSummary(source_request);
+        [sc = deps_.social_care, source_request,
+         reading = std::shared_ptr<adapters::CouncilReading>(std::move(council_reading))] {
+          return reading != nullptr ? reading->Summary()
+                                    : sc->GetSocialCareSummary(source_request);
         });
   };
 
@@ -334,7 +340,13 @@ RecordFlow::Settled RecordFlow::Decide(View view, const ReceivedCredentials& cre
   if (needs.council_relationship || (needs.gp_registration && !wants_gp)) {
     asking_relationship = std::make_unique<Asking<adapters::CouncilRelationship>>(
         *deps_.source_pool, deps_.metrics, caregate::v1::SOURCE_KIND_SOCIAL_CARE, Where::kHere,
-        [sc = deps_.social_care, source_request] { return sc->GetRelationship(source_request); });
+        [&]() -> absl::StatusOr<adapters::CouncilRelationship> {
+          auto reading = deps_.social_care->StartReading(source_request);
+          if (!reading.ok()) return reading.status();
+          auto relationship = (*reading)->Relationship();
+          if (relationship.ok() && wants_social_care) council_reading = *std::move(reading);
+          return relationship;
+        });
   }
 
   consent::RelationshipEvidence evidence;
@@ -351,6 +363,7 @@ RecordFlow::Settled RecordFlow::Decide(View view, const ReceivedCredentials& cre
   auto decision = deps_.consent->Decide(decision_request, evidence, deadline);
   if (decision.ok() && !decision->permit &&
       decision->reason == common::kReasonNoRelationship && asking_gp != nullptr) {
+    council_reading.reset();
     gp = asking_gp->Wait(source_deadline);
     if (gp.value.has_value() && !gp.value->demographics().registered_practice_code().empty()) {
       evidence.gp_registered_practice = gp.value->demographics().registered_practice_code();

@@ -85,8 +85,31 @@ class FakeGp : public adapters::GpRecordSource {
 
 class FakeCouncil : public adapters::SocialCareSource {
  public:
-  absl::StatusOr<caregate::v1::SocialCareSummary> GetSocialCareSummary(
+  class Reading : public adapters::CouncilReading {
+   public:
+    Reading(FakeCouncil* council, adapters::SourceRequest request)
+        : council_(council), request_(std::move(request)) {}
+    ~Reading() override { --council_->open_readings; }
+    absl::StatusOr<caregate::v1::SocialCareSummary> Summary() override {
+      return council_->Summary(request_);
+    }
+    absl::StatusOr<adapters::CouncilRelationship> Relationship() override {
+      return council_->Relationship();
+    }
+
+   private:
+    FakeCouncil* council_;
+    adapters::SourceRequest request_;
+  };
+
+  absl::StatusOr<std::unique_ptr<adapters::CouncilReading>> StartReading(
       const adapters::SourceRequest& request) override {
+    ++readings;
+    ++open_readings;
+    return std::make_unique<Reading>(this, request);
+  }
+  absl::StatusOr<caregate::v1::SocialCareSummary> Summary(
+      const adapters::SourceRequest& request) {
     ++calls;
     if (!status.ok()) return status;
     caregate::v1::SocialCareSummary s;
@@ -100,16 +123,18 @@ class FakeCouncil : public adapters::SocialCareSource {
     s.mutable_care_plan()->set_status(caregate::v1::CARE_PLAN_STATUS_ACTIVE);
     return s;
   }
-  absl::StatusOr<adapters::CouncilRelationship> GetRelationship(
-      const adapters::SourceRequest& request) override {
+  absl::StatusOr<adapters::CouncilRelationship> Relationship() {
     ++relationship_calls;
     adapters::CouncilRelationship r;
     r.known = true;
     r.open_case = open_case;
     r.council_code = kCouncil;
-    r.gp_practice_code = kPractice;
+    r.gp_practice_code = practice;
     return r;
   }
+  std::string practice = kPractice;
+  std::atomic<int> readings{0};
+  std::atomic<int> open_readings{0};
   std::atomic<int> calls{0};
   std::atomic<int> relationship_calls{0};
   bool open_case = true;
@@ -240,6 +265,24 @@ TEST_F(RecordFlowTest, GpGetsTheSocialCareSummary) {
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->social_care_summary->allocated_workers_size(), 1);
   EXPECT_EQ(gp_.calls, 0);  // matched on the council's recorded practice
+  // The relationship and the summary came from one reading, now closed.
+  EXPECT_EQ(council_.readings, 1);
+  EXPECT_EQ(council_.relationship_calls, 1);
+  EXPECT_EQ(council_.open_readings, 0);
+}
+
+TEST_F(RecordFlowTest, CombinedProfileClosesTheCouncilReadingBeforeWaitingForTheGp) {
+  Consent(caregate::v1::SHARING_DIRECTION_INTEGRATED_TEAM);
+  // The council records a practice outside the neighbourhood, so the decision
+  // waits for the GP's registration; the council reading is not held across
+  // that wait, and the summary is read afresh.
+  council_.practice = "Z99999";
+  auto r = Ask(View::kCombinedProfile, kInt);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->social_care_summary.has_value());
+  EXPECT_EQ(gp_.calls, 1);
+  EXPECT_EQ(council_.readings, 2);
+  EXPECT_EQ(council_.open_readings, 0);
 }
 
 TEST_F(RecordFlowTest, CombinedProfileCrossChecksIdentity) {

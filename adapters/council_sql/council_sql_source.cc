@@ -146,25 +146,6 @@ absl::StatusOr<std::optional<PersonRow>> LoadPerson(Connection& c,
   return std::optional<PersonRow>(std::move(p));
 }
 
-// One request's reading of the store: a lease on a read transaction (so every
-// query sees one snapshot) and the person's row. Not found when the council
-// holds no person with this NHS number.
-struct Reading {
-  Lease lease;
-  PersonRow person;
-};
-
-absl::StatusOr<Reading> StartReading(Database& database, const SourceRequest& request) {
-  if (auto s = CheckDeadline(request.deadline); !s.ok()) return s;
-  auto lease = database.Acquire(request.deadline);
-  if (!lease.ok()) return Annotate(lease.status());
-  if (auto s = (*lease)->BeginRead(request.deadline); !s.ok()) return Annotate(s);
-  auto person = LoadPerson(**lease, request.nhs_number, request.deadline);
-  if (!person.ok()) return person.status();
-  if (!person->has_value()) return NotFound();
-  return Reading{*std::move(lease), **std::move(person)};
-}
-
 struct AllocationRow {
   std::string worker_id, team_id, start, end, name, role, phone, email,
       team_name, team_phone, team_email;
@@ -205,38 +186,46 @@ absl::StatusOr<std::vector<AllocationRow>> LoadCurrentAllocations(
   return out;
 }
 
-}  // namespace
+// One request's reading of the store: a lease on a read transaction (so every
+// query sees one snapshot) and the person's row. The current allocations are
+// read once, for whichever of the relationship and the summary asks first.
+class SqlReading final : public CouncilReading {
+ public:
+  SqlReading(const caregate::config::v1::CouncilSqlConfig& config, Lease lease, PersonRow person,
+             const SourceRequest& request, std::string today)
+      : config_(config),
+        lease_(std::move(lease)),
+        person_(std::move(person)),
+        nhs_number_(request.nhs_number),
+        deadline_(request.deadline),
+        today_(std::move(today)) {}
 
-absl::StatusOr<std::unique_ptr<CouncilSqlSource>> CouncilSqlSource::Create(
-    const caregate::config::v1::CouncilSqlConfig& config, absl::string_view data_dir,
-    const common::Clock* clock) {
-  auto db = Database::Open(config.store(), data_dir,
-                           "adapters.social_care.council_sql.store");
-  if (!db.ok()) return db.status();
-  return Create(config, std::shared_ptr<Database>(std::move(*db)), clock);
-}
+  absl::StatusOr<CouncilRelationship> Relationship() override;
+  absl::StatusOr<caregate::v1::SocialCareSummary> Summary() override;
 
-absl::StatusOr<std::unique_ptr<CouncilSqlSource>> CouncilSqlSource::Create(
-    const caregate::config::v1::CouncilSqlConfig& config,
-    std::shared_ptr<Database> database, const common::Clock* clock) {
-  if (database == nullptr || clock == nullptr) {
-    return absl::InvalidArgumentError("council store: database and clock are required");
+ private:
+  absl::StatusOr<const std::vector<AllocationRow>*> Allocations() {
+    if (!allocations_.has_value()) {
+      auto loaded = LoadCurrentAllocations(*lease_, person_.la_person_id, today_, deadline_);
+      if (!loaded.ok()) return loaded.status();
+      allocations_ = *std::move(loaded);
+    }
+    return &*allocations_;
   }
-  absl::Time deadline = absl::Now() + absl::Seconds(30);
-  auto lease = database->Acquire(deadline);
-  if (!lease.ok()) return Annotate(lease.status());
-  if (auto s = EnsureCouncilSchema(**lease, deadline); !s.ok()) return Annotate(s);
-  return std::unique_ptr<CouncilSqlSource>(
-      new CouncilSqlSource(config, std::move(database), clock));
-}
 
-absl::StatusOr<caregate::v1::SocialCareSummary> CouncilSqlSource::GetSocialCareSummary(
-    const SourceRequest& request) {
-  auto reading = StartReading(*database_, request);
-  if (!reading.ok()) return reading.status();
-  Connection& c = *reading->lease;
-  const PersonRow& p = reading->person;
-  const std::string today = Today(clock_);
+  const caregate::config::v1::CouncilSqlConfig& config_;
+  Lease lease_;
+  PersonRow person_;
+  std::string nhs_number_;
+  absl::Time deadline_;
+  std::string today_;
+  std::optional<std::vector<AllocationRow>> allocations_;
+};
+
+absl::StatusOr<caregate::v1::SocialCareSummary> SqlReading::Summary() {
+  Connection& c = *lease_;
+  const PersonRow& p = person_;
+  const std::string& today = today_;
   const bool deceased = !p.date_of_death.empty();
   // Services and plans are cut off at the date of death.
   const std::string effective_today =
@@ -248,7 +237,7 @@ absl::StatusOr<caregate::v1::SocialCareSummary> CouncilSqlSource::GetSocialCareS
   summary.set_has_unpaid_carer(p.has_unpaid_carer);
 
   caregate::v1::Demographics* d = summary.mutable_demographics();
-  d->set_nhs_number(request.nhs_number);
+  d->set_nhs_number(nhs_number_);
   d->set_nhs_number_verified(p.verified);
   std::vector<std::string> given =
       absl::StrSplit(p.given_names, ' ', absl::SkipEmpty());
@@ -266,9 +255,9 @@ absl::StatusOr<caregate::v1::SocialCareSummary> CouncilSqlSource::GetSocialCareS
   d->set_registered_practice_name(p.gp_practice_name);
 
   // Workers.
-  auto allocations = LoadCurrentAllocations(c, p.la_person_id, today, request.deadline);
+  auto allocations = Allocations();
   if (!allocations.ok()) return allocations.status();
-  for (const AllocationRow& a : *allocations) {
+  for (const AllocationRow& a : **allocations) {
     if (a.worker_id.empty()) continue;  // a team allocation, shown as the team
     caregate::v1::AllocatedWorker* w = summary.add_allocated_workers();
     w->set_name(a.name);
@@ -289,8 +278,8 @@ absl::StatusOr<caregate::v1::SocialCareSummary> CouncilSqlSource::GetSocialCareS
   la->set_contact_name(config_.contact_name());
   la->set_phone(config_.contact_phone());
   la->set_email(config_.contact_email());
-  if (!allocations->empty()) {
-    const AllocationRow& first = allocations->front();
+  if (!(*allocations)->empty()) {
+    const AllocationRow& first = (*allocations)->front();
     la->set_team(first.team_name);
     if (la->phone().empty()) la->set_phone(first.team_phone);
     if (la->email().empty()) la->set_email(first.team_email);
@@ -298,7 +287,7 @@ absl::StatusOr<caregate::v1::SocialCareSummary> CouncilSqlSource::GetSocialCareS
 
   // Personal contacts: current ones, main carer first.
   {
-    auto rows = c.Query(kContactsSql, {Value::Text(p.la_person_id)}, request.deadline);
+    auto rows = c.Query(kContactsSql, {Value::Text(p.la_person_id)}, deadline_);
     if (!rows.ok()) return Annotate(rows.status());
     struct Contact {
       caregate::v1::PersonalContact proto;
@@ -331,7 +320,7 @@ absl::StatusOr<caregate::v1::SocialCareSummary> CouncilSqlSource::GetSocialCareS
 
   // Care and support plan.
   {
-    auto rows = c.Query(kPlansSql, {Value::Text(p.la_person_id)}, request.deadline);
+    auto rows = c.Query(kPlansSql, {Value::Text(p.la_person_id)}, deadline_);
     if (!rows.ok()) return Annotate(rows.status());
     caregate::v1::CarePlan* plan = summary.mutable_care_plan();
     plan->set_funding_source(p.client_funding_status);
@@ -374,7 +363,7 @@ absl::StatusOr<caregate::v1::SocialCareSummary> CouncilSqlSource::GetSocialCareS
 
   // Services and direct payments.
   {
-    auto rows = c.Query(kServicesSql, {Value::Text(p.la_person_id)}, request.deadline);
+    auto rows = c.Query(kServicesSql, {Value::Text(p.la_person_id)}, deadline_);
     if (!rows.ok()) return Annotate(rows.status());
     std::vector<const Row*> current;
     for (const Row& r : *rows) {
@@ -418,22 +407,17 @@ absl::StatusOr<caregate::v1::SocialCareSummary> CouncilSqlSource::GetSocialCareS
   return summary;
 }
 
-absl::StatusOr<CouncilRelationship> CouncilSqlSource::GetRelationship(
-    const SourceRequest& request) {
-  auto reading = StartReading(*database_, request);
-  if (!reading.ok()) return reading.status();
-  Connection& c = *reading->lease;
-  const PersonRow& p = reading->person;
-  const std::string today = Today(clock_);
+absl::StatusOr<CouncilRelationship> SqlReading::Relationship() {
+  const PersonRow& p = person_;
   CouncilRelationship rel;
   rel.known = true;
   rel.council_code =
       config_.council_ods_code().empty() ? p.la_code : config_.council_ods_code();
   rel.gp_practice_code = p.gp_practice_code;
-  auto allocations = LoadCurrentAllocations(c, p.la_person_id, today, request.deadline);
+  auto allocations = Allocations();
   if (!allocations.ok()) return allocations.status();
-  rel.open_case = !allocations->empty();
-  for (const AllocationRow& a : *allocations) {
+  rel.open_case = !(*allocations)->empty();
+  for (const AllocationRow& a : **allocations) {
     const std::string& team = a.team_id;
     if (!team.empty() &&
         std::find(rel.allocated_teams.begin(), rel.allocated_teams.end(), team) ==
@@ -447,6 +431,44 @@ absl::StatusOr<CouncilRelationship> CouncilSqlSource::GetRelationship(
     }
   }
   return rel;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<CouncilSqlSource>> CouncilSqlSource::Create(
+    const caregate::config::v1::CouncilSqlConfig& config, absl::string_view data_dir,
+    const common::Clock* clock) {
+  auto db = Database::Open(config.store(), data_dir,
+                           "adapters.social_care.council_sql.store");
+  if (!db.ok()) return db.status();
+  return Create(config, std::shared_ptr<Database>(std::move(*db)), clock);
+}
+
+absl::StatusOr<std::unique_ptr<CouncilSqlSource>> CouncilSqlSource::Create(
+    const caregate::config::v1::CouncilSqlConfig& config,
+    std::shared_ptr<Database> database, const common::Clock* clock) {
+  if (database == nullptr || clock == nullptr) {
+    return absl::InvalidArgumentError("council store: database and clock are required");
+  }
+  absl::Time deadline = absl::Now() + absl::Seconds(30);
+  auto lease = database->Acquire(deadline);
+  if (!lease.ok()) return Annotate(lease.status());
+  if (auto s = EnsureCouncilSchema(**lease, deadline); !s.ok()) return Annotate(s);
+  return std::unique_ptr<CouncilSqlSource>(
+      new CouncilSqlSource(config, std::move(database), clock));
+}
+
+absl::StatusOr<std::unique_ptr<CouncilReading>> CouncilSqlSource::StartReading(
+    const SourceRequest& request) {
+  if (auto s = CheckDeadline(request.deadline); !s.ok()) return s;
+  auto lease = database_->Acquire(request.deadline);
+  if (!lease.ok()) return Annotate(lease.status());
+  if (auto s = (*lease)->BeginRead(request.deadline); !s.ok()) return Annotate(s);
+  auto person = LoadPerson(**lease, request.nhs_number, request.deadline);
+  if (!person.ok()) return person.status();
+  if (!person->has_value()) return NotFound();
+  return std::unique_ptr<CouncilReading>(new SqlReading(
+      config_, *std::move(lease), **std::move(person), request, Today(clock_)));
 }
 
 }  // namespace caregate::adapters::council_sql

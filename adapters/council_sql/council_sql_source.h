@@ -43,9 +43,7 @@ class CouncilSqlSource : public SocialCareSource {
       const caregate::config::v1::CouncilSqlConfig& config,
       std::shared_ptr<common::sql::Database> database, const common::Clock* clock);
 
-  absl::StatusOr<caregate::v1::SocialCareSummary> GetSocialCareSummary(
-      const SourceRequest& request) override;
-  absl::StatusOr<CouncilRelationship> GetRelationship(
+  absl::StatusOr<std::unique_ptr<CouncilReading>> StartReading(
       const SourceRequest& request) override;
 
  private:
