@@ -37,7 +37,7 @@ class AuditLog {
   // calling thread, before AppendAsync returns, when the entry is refused
   // without being queued. `committed` must not block: later commits wait for
   // it.
-  virtual void AppendAsync(const caregate::v1::AuditEntry& entry, absl::Time deadline,
+  virtual void AppendAsync(caregate::v1::AuditEntry entry, absl::Time deadline,
                            Committed committed) = 0;
 
   // AppendAsync, waiting for the answer.

@@ -196,7 +196,7 @@ void RecordFlow::Start(View view, const ReceivedCredentials& credentials,
   settled.entry.set_request_id(request_id);
   const absl::Time appended = absl::Now();
   deps_.audit->AppendAsync(
-      settled.entry, settled.audit_deadline,
+      std::move(settled.entry), settled.audit_deadline,
       [this, appended, request_id, refusal = std::move(settled.refusal),
        released = std::move(settled.released),
        answer = std::move(answer)](absl::StatusOr<uint64_t> index) mutable {
@@ -289,7 +289,7 @@ RecordFlow::Settled RecordFlow::Decide(View view, const ReceivedCredentials& cre
   }
 
   consent::DecisionRequest decision_request;
-  decision_request.principal = *principal;
+  decision_request.principal = *std::move(principal);
   decision_request.view = view;
   decision_request.nhs_number = validated->nhs_number;
   decision_request.purpose = validated->purpose;
@@ -304,8 +304,8 @@ RecordFlow::Settled RecordFlow::Decide(View view, const ReceivedCredentials& cre
 
   adapters::SourceRequest source_request;
   source_request.nhs_number = validated->nhs_number;
-  source_request.requester = {principal->user_id, principal->user_name, principal->organisation,
-                              principal->rbac_role};
+  const consent::Principal& who = decision_request.principal;
+  source_request.requester = {who.user_id, who.user_name, who.organisation, who.rbac_role};
   source_request.deadline = source_deadline;
   source_request.request_id = request_id;
 

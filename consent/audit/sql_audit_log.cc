@@ -69,18 +69,28 @@ struct SqlAuditLog::Pending {
   Committed committed;
 };
 
-std::string EntryBytes(const AuditEntry& entry) {
-  AuditEntry copy = entry;
-  copy.clear_index();
+namespace {
+
+// Protobuf's deterministic serialisation of `entry` (whose index is clear).
+std::string SerializedEntry(const AuditEntry& entry) {
   std::string bytes;
   {
     google::protobuf::io::StringOutputStream stream(&bytes);
     google::protobuf::io::CodedOutputStream out(&stream);
     out.SetSerializationDeterministic(true);
-    copy.ByteSizeLong();  // caches the sizes SerializeWithCachedSizes needs
-    copy.SerializeWithCachedSizes(&out);
+    entry.ByteSizeLong();  // caches the sizes SerializeWithCachedSizes needs
+    entry.SerializeWithCachedSizes(&out);
   }
   return bytes;
+}
+
+}  // namespace
+
+std::string EntryBytes(const AuditEntry& entry) {
+  if (entry.index() == 0) return SerializedEntry(entry);
+  AuditEntry copy = entry;
+  copy.clear_index();
+  return SerializedEntry(copy);
 }
 
 absl::Status CreateAuditSchema(Connection& connection, absl::Time deadline) {
@@ -213,10 +223,9 @@ absl::Status SqlAuditLog::Load(absl::Time deadline) {
       });
 }
 
-void SqlAuditLog::AppendAsync(const AuditEntry& entry, absl::Time deadline,
-                              Committed committed) {
+void SqlAuditLog::AppendAsync(AuditEntry entry, absl::Time deadline, Committed committed) {
   auto pending = std::make_unique<Pending>();
-  pending->entry = entry;
+  pending->entry = std::move(entry);
   pending->entry.clear_index();
   if (!pending->entry.has_time()) {
     absl::Time now = options_.clock->Now();
@@ -224,7 +233,7 @@ void SqlAuditLog::AppendAsync(const AuditEntry& entry, absl::Time deadline,
     pending->entry.mutable_time()->set_seconds(micros / 1000000);
     pending->entry.mutable_time()->set_nanos(static_cast<int32_t>((micros % 1000000) * 1000));
   }
-  pending->bytes = EntryBytes(pending->entry);
+  pending->bytes = SerializedEntry(pending->entry);
   pending->leaf = LeafHash(pending->bytes);
   pending->deadline = deadline;
   pending->committed = std::move(committed);

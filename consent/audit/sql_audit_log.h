@@ -102,7 +102,7 @@ class SqlAuditLog final : public AuditLog {
   ~SqlAuditLog() override;
 
   // AuditLog.
-  void AppendAsync(const caregate::v1::AuditEntry& entry, absl::Time deadline,
+  void AppendAsync(caregate::v1::AuditEntry entry, absl::Time deadline,
                    Committed committed) override;
 
   uint64_t size() const;

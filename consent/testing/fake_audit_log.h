@@ -15,9 +15,9 @@ namespace caregate::consent::testing {
 // write (UNAVAILABLE, AUDIT_UNAVAILABLE).
 class FakeAuditLog : public AuditLog {
  public:
-  void AppendAsync(const caregate::v1::AuditEntry& entry, absl::Time deadline,
+  void AppendAsync(caregate::v1::AuditEntry entry, absl::Time deadline,
                    Committed committed) override {
-    std::move(committed)(Write(entry));
+    std::move(committed)(Write(std::move(entry)));
   }
   std::vector<caregate::v1::AuditEntry> entries() const {
     absl::MutexLock lock(&mu_);
@@ -29,13 +29,13 @@ class FakeAuditLog : public AuditLog {
   }
 
  private:
-  absl::StatusOr<uint64_t> Write(const caregate::v1::AuditEntry& entry) {
+  absl::StatusOr<uint64_t> Write(caregate::v1::AuditEntry entry) {
     absl::MutexLock lock(&mu_);
     if (failing_) {
       return common::WithReason(absl::UnavailableError("audit log: cannot write"),
                                 common::kReasonAuditUnavailable);
     }
-    entries_.push_back(entry);
+    entries_.push_back(std::move(entry));
     entries_.back().set_index(entries_.size() - 1);
     return entries_.size() - 1;
   }
