@@ -167,6 +167,7 @@ absl::StatusOr<std::unique_ptr<SqlAuditLog>> SqlAuditLog::Open(
   }
   if (auto s = log->Load(deadline); !s.ok()) return s;
   log->writer_ = std::thread([raw = log.get()] { raw->WriterLoop(); });
+  log->answerer_ = std::thread([raw = log.get()] { raw->AnswerLoop(); });
   return log;
 }
 
@@ -199,6 +200,12 @@ SqlAuditLog::~SqlAuditLog() {
     work_cv_.SignalAll();
   }
   if (writer_.joinable()) writer_.join();
+  {
+    absl::MutexLock lock(&answers_mu_);
+    answers_closed_ = true;
+    answers_cv_.Signal();
+  }
+  if (answerer_.joinable()) answerer_.join();
 }
 
 absl::Status SqlAuditLog::Load(absl::Time deadline) {
@@ -275,8 +282,12 @@ void SqlAuditLog::WriterLoop() {
         queue_.pop_front();
       }
     }
-    for (auto& p : late) std::move(p->committed)(DeadlinePassed());
-    if (batch.empty()) continue;
+    std::vector<Answer> answers;
+    for (auto& p : late) answers.emplace_back(std::move(p->committed), DeadlinePassed());
+    if (batch.empty()) {
+      GiveAnswers(std::move(answers));
+      continue;
+    }
     uint64_t first_index;
     {
       absl::ReaderMutexLock lock(&tree_mu_);
@@ -293,11 +304,36 @@ void SqlAuditLog::WriterLoop() {
       Resync();
     }
     for (size_t i = 0; i < batch.size(); ++i) {
-      std::move(batch[i]->committed)(
-          status.ok() ? absl::StatusOr<uint64_t>(first_index + i)
-                      : absl::StatusOr<uint64_t>(
-                            AuditUnavailable("the entry could not be committed")));
+      answers.emplace_back(std::move(batch[i]->committed),
+                           status.ok() ? absl::StatusOr<uint64_t>(first_index + i)
+                                       : absl::StatusOr<uint64_t>(AuditUnavailable(
+                                             "the entry could not be committed")));
     }
+    GiveAnswers(std::move(answers));
+  }
+}
+
+void SqlAuditLog::GiveAnswers(std::vector<Answer> answers) {
+  if (answers.empty()) return;
+  absl::MutexLock lock(&answers_mu_);
+  if (answers_.empty()) {
+    answers_ = std::move(answers);
+    answers_cv_.Signal();
+  } else {
+    for (auto& a : answers) answers_.push_back(std::move(a));
+  }
+}
+
+void SqlAuditLog::AnswerLoop() {
+  while (true) {
+    std::vector<Answer> answers;
+    {
+      absl::MutexLock lock(&answers_mu_);
+      while (answers_.empty() && !answers_closed_) answers_cv_.Wait(&answers_mu_);
+      if (answers_.empty()) return;
+      answers.swap(answers_);
+    }
+    for (auto& [committed, answer] : answers) std::move(committed)(std::move(answer));
   }
 }
 

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -67,7 +68,9 @@ struct AuditQuery {
 // Writes: AppendAsync queues the entry; one writer thread takes every queued
 // entry (up to max_batch), writes them in ONE transaction with a synchronous
 // commit (SQLite WAL synchronous=FULL, PostgreSQL synchronous_commit=on), then
-// answers each caller with its index, on the writer thread (group commit).
+// hands each caller's answer (its index) to the log's answer thread, which
+// gives them in commit order while the writer goes on to the next commit
+// (group commit).
 // An entry whose deadline has passed when the writer comes to it is not
 // written; its caller gets UNAVAILABLE. If the transaction fails, it is
 // rolled back and every caller in the batch gets UNAVAILABLE with reason
@@ -151,6 +154,11 @@ class SqlAuditLog final : public AuditLog {
               std::unique_ptr<TreeHeadSigner> signer, SqlAuditLogOptions options);
   absl::Status Load(absl::Time deadline);
   void WriterLoop();
+  // Gives the answers of decided appends, in order, on the answer thread, so
+  // that the writer goes straight on to the next commit.
+  using Answer = std::pair<Committed, absl::StatusOr<uint64_t>>;
+  void GiveAnswers(std::vector<Answer> answers);
+  void AnswerLoop();
   absl::Status WriteBatch(const std::vector<std::unique_ptr<Pending>>& batch,
                           uint64_t first_index);
   // After a failed commit, adopts any rows the store did commit after all.
@@ -181,6 +189,13 @@ class SqlAuditLog final : public AuditLog {
 
   std::atomic<uint64_t> commits_{0};
   std::thread writer_;
+
+  // Answers waiting for the answer thread.
+  absl::Mutex answers_mu_;
+  absl::CondVar answers_cv_;
+  std::vector<Answer> answers_ ABSL_GUARDED_BY(answers_mu_);
+  bool answers_closed_ ABSL_GUARDED_BY(answers_mu_) = false;
+  std::thread answerer_;
 };
 
 }  // namespace caregate::consent::audit
