@@ -109,8 +109,9 @@ absl::StatusOr<std::unique_ptr<BundleDirSource>> BundleDirSource::Create(
       new BundleDirSource(std::move(config), std::move(files), clock));
 }
 
-absl::StatusOr<caregate::v1::GpSummary> BundleDirSource::GetGpSummary(
-    const SourceRequest& request) {
+absl::Status BundleDirSource::GetGpSummaryInto(const SourceRequest& request,
+                                               caregate::v1::GpSummary* out) {
+  out->Clear();
   if (clock_->Now() >= request.deadline) {
     return absl::DeadlineExceededError("GP source: deadline passed");
   }
@@ -132,13 +133,15 @@ absl::StatusOr<caregate::v1::GpSummary> BundleDirSource::GetGpSummary(
   gpconnect::ParseOptions options;
   options.max_bytes = config_.max_bundle_bytes();
   options.now = clock_->Now();
-  auto summary = gpconnect::ParseStructuredRecord(json, options);
-  if (!summary.ok()) {
+  // Straight into the caller's message (on the caller's arena, if any); the
+  // parser clears it again on error.
+  absl::Status parsed = gpconnect::ParseStructuredRecordInto(json, options, out);
+  if (!parsed.ok()) {
     common::LogWarning("gp_bundle_invalid",
-                       {{"request_id", request.request_id}, {"error", summary.status().message()}});
-    return BundleError(absl::StrCat("GP source: ", summary.status().message()));
+                       {{"request_id", request.request_id}, {"error", parsed.message()}});
+    return BundleError(absl::StrCat("GP source: ", parsed.message()));
   }
-  return summary;
+  return absl::OkStatus();
 }
 
 }  // namespace caregate::adapters::bundle_dir

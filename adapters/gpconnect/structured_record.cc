@@ -1483,24 +1483,29 @@ absl::StatusOr<v1::GpSummary> ParseStructuredRecord(absl::string_view json,
   return summary;
 }
 
-v1::GpSummary MergeSummaries(v1::GpSummary main_call, const v1::GpSummary& problems_call) {
-  *main_call.mutable_problems() = problems_call.problems();
-  *main_call.mutable_diagnoses() = problems_call.diagnoses();
-  *main_call.mutable_encounters() = problems_call.encounters();
-  for (v1::SectionStatus& status : *main_call.mutable_section_statuses()) {
+void MergeProblemsCallInto(v1::GpSummary* problems_call, v1::GpSummary* main_call) {
+  main_call->mutable_problems()->Swap(problems_call->mutable_problems());
+  main_call->mutable_diagnoses()->Swap(problems_call->mutable_diagnoses());
+  main_call->mutable_encounters()->Swap(problems_call->mutable_encounters());
+  for (v1::SectionStatus& status : *main_call->mutable_section_statuses()) {
     if (status.section() != v1::GP_SECTION_PROBLEMS &&
         status.section() != v1::GP_SECTION_DIAGNOSES &&
         status.section() != v1::GP_SECTION_ENCOUNTERS)
       continue;
-    for (const v1::SectionStatus& other : problems_call.section_statuses()) {
+    for (const v1::SectionStatus& other : problems_call->section_statuses()) {
       if (other.section() == status.section()) status = other;
     }
   }
-  for (const std::string& note : problems_call.mapping_notes()) {
-    if (std::find(main_call.mapping_notes().begin(), main_call.mapping_notes().end(), note) ==
-        main_call.mapping_notes().end())
-      main_call.add_mapping_notes(note);
+  for (const std::string& note : problems_call->mapping_notes()) {
+    if (std::find(main_call->mapping_notes().begin(), main_call->mapping_notes().end(), note) ==
+        main_call->mapping_notes().end())
+      main_call->add_mapping_notes(note);
   }
+}
+
+v1::GpSummary MergeSummaries(v1::GpSummary main_call, const v1::GpSummary& problems_call) {
+  v1::GpSummary problems = problems_call;
+  MergeProblemsCallInto(&problems, &main_call);
   return main_call;
 }
 

@@ -62,6 +62,13 @@ absl::Status ParseStructuredRecordInto(absl::string_view json, const ParseOption
 caregate::v1::GpSummary MergeSummaries(caregate::v1::GpSummary main_call,
                                        const caregate::v1::GpSummary& problems_call);
 
+// The same merge in place: `*main_call` takes the problems, diagnoses and
+// encounters of `*problems_call` (moved out of it, so it is left with
+// unspecified contents) and their section statuses and mapping notes. Both
+// may live on an Arena (the same one saves copying).
+void MergeProblemsCallInto(caregate::v1::GpSummary* problems_call,
+                           caregate::v1::GpSummary* main_call);
+
 }  // namespace caregate::adapters::gpconnect
 
 #endif  // CAREGATE_ADAPTERS_GPCONNECT_STRUCTURED_RECORD_H_
