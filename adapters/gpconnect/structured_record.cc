@@ -359,6 +359,20 @@ void AddNotes(const E& e, google::protobuf::RepeatedPtrField<std::string>* out) 
   });
 }
 
+// Appends `v` as absl::StrAppend(double) writes it (six significant digits).
+// Integers under a million, the common case in quantities and reference
+// ranges, print the same as integers, without the floating-point formatting.
+void AppendNumber(double v, std::string* out) {
+  if (v > -1e6 && v < 1e6 && v != 0) {
+    const int32_t i = static_cast<int32_t>(v);
+    if (static_cast<double>(i) == v) {
+      absl::StrAppend(out, i);
+      return;
+    }
+  }
+  absl::StrAppend(out, v);
+}
+
 // Appends a Quantity as text ("28 tablet", "3.5"), or its free-text
 // extension, to `out`.
 void AppendQuantityText(std::optional<element> qe, std::string* out) {
@@ -367,7 +381,7 @@ void AppendQuantityText(std::optional<element> qe, std::string* out) {
   std::optional<double> v = Number(q, "value");
   absl::string_view unit = Str(q, "unit");
   if (v) {
-    absl::StrAppend(out, *v);
+    AppendNumber(*v, out);
     if (!unit.empty()) absl::StrAppend(out, " ", unit);
     return;
   }
@@ -528,8 +542,38 @@ class Index {
   // Keys are views into the parsed document, which outlives the index.
   using RefKey = std::pair<absl::string_view, absl::string_view>;
   static RefKey Key(absl::string_view type, absl::string_view id) { return {type, id}; }
-  absl::flat_hash_map<RefKey, Resource> by_ref_;
-  absl::flat_hash_map<absl::string_view, Resource> contained_;
+  // A cheaper hash than absl's for these keys (ids are mostly 36-byte UUIDs):
+  // the id's first, middle and last 8 bytes, its length and the type's length
+  // and first byte, mixed by one 128-bit multiply. Equal keys hash equal;
+  // keys that differ elsewhere only share a probe sequence.
+  static uint64_t Load(const char* p, size_t n) {
+    uint64_t v = 0;
+    std::memcpy(&v, p, std::min<size_t>(n, 8));
+    return v;
+  }
+  static size_t HashId(absl::string_view id, uint64_t salt) {
+    const size_t n = id.size();
+    uint64_t a = Load(id.data(), n) ^ salt;
+    uint64_t b = n ^ 0x9e3779b97f4a7c15ull;
+    if (n > 8) {
+      a ^= Load(id.data() + n / 2 - 4, 8) * 0xff51afd7ed558ccdull;
+      b ^= Load(id.data() + n - 8, 8);
+    }
+    const unsigned __int128 m = static_cast<unsigned __int128>(a) * (b | 1);
+    return static_cast<size_t>(static_cast<uint64_t>(m) ^ static_cast<uint64_t>(m >> 64));
+  }
+  struct RefKeyHash {
+    size_t operator()(const RefKey& k) const {
+      const uint64_t type = (static_cast<uint64_t>(k.first.size()) << 8) ^
+                            (k.first.empty() ? 0 : static_cast<unsigned char>(k.first[0]));
+      return HashId(k.second, type * 0xc2b2ae3d27d4eb4full);
+    }
+  };
+  struct IdHash {
+    size_t operator()(absl::string_view id) const { return HashId(id, 0); }
+  };
+  absl::flat_hash_map<RefKey, Resource, RefKeyHash> by_ref_;
+  absl::flat_hash_map<absl::string_view, Resource, IdHash> contained_;
   // By position in kMappedTypes.
   std::array<std::vector<Resource>, kMappedTypes.size()> by_type_;
   std::array<std::vector<Resource>, kMappedTypes.size()> contained_by_type_;
@@ -675,6 +719,37 @@ Sections SectionsOfParameter(absl::string_view param) {
 
 // ---------------------------------------------------------------------------
 // The mapper.
+
+// The Observation ids met under one DiagnosticReport (its results and their
+// members), to map each once: a linear scan of a small inline table (a report
+// has tens of results), a hash set past kInline.
+class SeenIds {
+ public:
+  void Clear() {
+    n_ = 0;
+    more_.clear();
+  }
+  // True when `id` was not seen before (and now is).
+  bool Insert(absl::string_view id) {
+    if (n_ <= kInline) {
+      for (size_t i = 0; i < n_; ++i)
+        if (ids_[i] == id) return false;
+      if (n_ < kInline) {
+        ids_[n_++] = id;
+        return true;
+      }
+      more_.insert(ids_.begin(), ids_.end());
+      n_ = kInline + 1;  // from now on the set holds them all
+    }
+    return more_.insert(id).second;
+  }
+
+ private:
+  static constexpr size_t kInline = 64;
+  size_t n_ = 0;
+  std::array<absl::string_view, kInline> ids_;
+  absl::flat_hash_set<absl::string_view> more_;  // views into the document
+};
 
 class Mapper {
  public:
@@ -1127,11 +1202,10 @@ class Mapper {
     }
   }
 
-  void AddResult(element obs_elem, v1::Investigation* inv, int depth,
-                 absl::flat_hash_set<absl::string_view>* seen) {
+  void AddResult(element obs_elem, v1::Investigation* inv, int depth, SeenIds* seen) {
     Obj obs(obs_elem);
     absl::string_view id = Str(obs, "id");
-    if (depth > 8 || !seen->insert(id).second) return;
+    if (depth > 8 || !seen->Insert(id)) return;
     auto code = Child(obs, "code");
     if (code && HasCode(*code, kSnomed, kCommentNote)) {
       absl::string_view c = Str(obs, "comment");
@@ -1201,7 +1275,7 @@ class Mapper {
   void MapInvestigations() {
     const auto& reports = index_.OfType("DiagnosticReport");
     out_->mutable_investigations()->Reserve(static_cast<int>(reports.size()));
-    absl::flat_hash_set<absl::string_view> seen;
+    SeenIds seen;
     for (const Resource& r : reports) {
       Obj dr(r.value);
       v1::Investigation* inv = out_->add_investigations();
@@ -1211,7 +1285,7 @@ class Mapper {
       SET_NON_EMPTY(inv->set_status, Str(dr, "status"));
       absl::string_view conclusion = Str(dr, "conclusion");
       if (!conclusion.empty()) inv->add_comments(S(conclusion));
-      seen.clear();
+      seen.Clear();
       ForEach(dr, "result", [&](element ref) {
         if (auto obs = index_.Resolve(Str(ref, "reference"))) AddResult(*obs, inv, 0, &seen);
       });
