@@ -347,8 +347,13 @@ absl::Status GpConnectSource::Fetch(const SourceRequest& request, v1::GpSummary*
     options.max_bytes = config_.max_response_bytes();
     options.now = clock_->Now();
     ParseReport report;
-    absl::Status parsed =
-        ParseStructuredRecordInto(call.response, options, summaries[call.index], &report);
+    // Padding after the body lets the parser read it in place (no copy).
+    const size_t body_size = call.response.size();
+    call.response.append(kInputPadding, '\0');
+    options.readable_padding = kInputPadding;
+    absl::Status parsed = ParseStructuredRecordInto(
+        absl::string_view(call.response.data(), body_size), options, summaries[call.index],
+        &report);
     if (!parsed.ok()) {
       common::LogWarning("gpconnect_invalid_bundle", {{"request_id", request.request_id},
                                                       {"call", which},

@@ -1474,15 +1474,21 @@ absl::Status ParseInto(absl::string_view json, const ParseOptions& options, v1::
       return BundleError("bundle: cannot allocate the parser");
     }
   }
-  // simdjson reads up to SIMDJSON_PADDING bytes past the end: parse from a
-  // per-thread padded copy (reused, so no allocation per call).
-  thread_local std::string padded;
-  if (padded.size() < json.size() + simdjson::SIMDJSON_PADDING)
-    padded.resize(json.size() + simdjson::SIMDJSON_PADDING);
-  std::copy(json.begin(), json.end(), padded.begin());
-  std::fill_n(padded.begin() + json.size(), simdjson::SIMDJSON_PADDING, '\0');
+  // simdjson reads up to SIMDJSON_PADDING bytes past the end: parse in place
+  // when the caller's buffer has them, else from a per-thread padded copy
+  // (reused, so no allocation per call).
+  static_assert(kInputPadding >= simdjson::SIMDJSON_PADDING);
+  const char* input = json.data();
+  if (options.readable_padding < kInputPadding) {
+    thread_local std::string padded;
+    if (padded.size() < json.size() + simdjson::SIMDJSON_PADDING)
+      padded.resize(json.size() + simdjson::SIMDJSON_PADDING);
+    std::copy(json.begin(), json.end(), padded.begin());
+    std::fill_n(padded.begin() + json.size(), simdjson::SIMDJSON_PADDING, '\0');
+    input = padded.data();
+  }
   element root;
-  simdjson::error_code err = parser.parse(padded.data(), json.size(), false).get(root);
+  simdjson::error_code err = parser.parse(input, json.size(), false).get(root);
   if (err == simdjson::DEPTH_ERROR) {
     return BundleError(
         absl::StrCat("bundle: JSON nests deeper than the limit of ", options.max_depth));

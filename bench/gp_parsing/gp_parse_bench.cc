@@ -38,7 +38,28 @@ std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
-void RawParse(benchmark::State& state, const std::string* json) {
+// A fixture's bytes, and the same bytes followed by kInputPadding zero bytes
+// as the GP sources read a bundle (so the parser reads it in place).
+struct Fixture {
+  std::string json;
+  std::string padded;
+};
+
+// The mapping's input and options as the sources give them.
+absl::string_view Input(const Fixture& f) {
+  return absl::string_view(f.padded.data(), f.json.size());
+}
+caregate::adapters::gpconnect::ParseOptions Options() {
+  caregate::adapters::gpconnect::ParseOptions options;
+  options.now = absl::FromUnixSeconds(1700000000);
+  options.readable_padding = caregate::adapters::gpconnect::kInputPadding;
+  return options;
+}
+
+// The ceiling: simdjson's DOM parse of the fixture's bytes (unpadded, so
+// simdjson copies them into its own padded buffer first), reused parser.
+void RawParse(benchmark::State& state, const Fixture* f) {
+  const std::string* json = &f->json;
   simdjson::dom::parser parser;
   for (auto _ : state) {
     simdjson::dom::element root;
@@ -52,11 +73,11 @@ void RawParse(benchmark::State& state, const std::string* json) {
 
 // Not the production path: a fresh heap message (ParseStructuredRecord), each
 // of its strings and sub-messages a heap allocation, destroyed each iteration.
-void ParseAndMapHeap(benchmark::State& state, const std::string* json) {
-  caregate::adapters::gpconnect::ParseOptions options;
-  options.now = absl::FromUnixSeconds(1700000000);
+void ParseAndMapHeap(benchmark::State& state, const Fixture* f) {
+  const std::string* json = &f->json;
+  const caregate::adapters::gpconnect::ParseOptions options = Options();
   for (auto _ : state) {
-    auto summary = caregate::adapters::gpconnect::ParseStructuredRecord(*json, options);
+    auto summary = caregate::adapters::gpconnect::ParseStructuredRecord(Input(*f), options);
     if (!summary.ok()) {
       state.SkipWithError("fixture did not map");
       break;
@@ -70,7 +91,7 @@ void ParseAndMapHeap(benchmark::State& state, const std::string* json) {
 // One production mapping: a fresh arena (GpSummaryArenaOptions) and a fresh
 // GpSummary on it, filled by ParseStructuredRecordInto (as the sources'
 // GetGpSummaryInto do), then the arena is destroyed. False if it failed.
-bool MapOnArena(const std::string& json,
+bool MapOnArena(absl::string_view json,
                 const caregate::adapters::gpconnect::ParseOptions& options) {
   google::protobuf::Arena arena(caregate::adapters::GpSummaryArenaOptions());
   auto* summary = google::protobuf::Arena::CreateMessage<caregate::v1::GpSummary>(&arena);
@@ -80,11 +101,11 @@ bool MapOnArena(const std::string& json,
 }
 
 // The production path (see MapOnArena).
-void ParseAndMapArena(benchmark::State& state, const std::string* json) {
-  caregate::adapters::gpconnect::ParseOptions options;
-  options.now = absl::FromUnixSeconds(1700000000);
+void ParseAndMapArena(benchmark::State& state, const Fixture* f) {
+  const std::string* json = &f->json;
+  const caregate::adapters::gpconnect::ParseOptions options = Options();
   for (auto _ : state) {
-    if (!MapOnArena(*json, options)) {
+    if (!MapOnArena(Input(*f), options)) {
       state.SkipWithError("fixture did not map");
       break;
     }
@@ -97,13 +118,13 @@ void ParseAndMapArena(benchmark::State& state, const std::string* json) {
 // protobuf's Clear() keeps sub-messages and string buffers, so this shows what
 // the mapping costs without the per-string heap allocations of a fresh
 // message.
-void ParseAndMapReused(benchmark::State& state, const std::string* json) {
-  caregate::adapters::gpconnect::ParseOptions options;
-  options.now = absl::FromUnixSeconds(1700000000);
+void ParseAndMapReused(benchmark::State& state, const Fixture* f) {
+  const std::string* json = &f->json;
+  const caregate::adapters::gpconnect::ParseOptions options = Options();
   caregate::v1::GpSummary summary;
   for (auto _ : state) {
     absl::Status s =
-        caregate::adapters::gpconnect::ParseStructuredRecordInto(*json, options, &summary);
+        caregate::adapters::gpconnect::ParseStructuredRecordInto(Input(*f), options, &summary);
     if (!s.ok()) {
       state.SkipWithError("fixture did not map");
       break;
@@ -122,11 +143,11 @@ void ParseAndMapReused(benchmark::State& state, const std::string* json) {
 // medians is far less sensitive to other load on a shared machine than the
 // ratio of two benchmarks run seconds apart, which is what the lines above
 // give.
-void PairedRun(benchmark::State& state, const std::string* json, bool heap) {
+void PairedRun(benchmark::State& state, const Fixture* f, bool heap) {
   using Clock = std::chrono::steady_clock;
+  const std::string* json = &f->json;
   simdjson::dom::parser parser;
-  caregate::adapters::gpconnect::ParseOptions options;
-  options.now = absl::FromUnixSeconds(1700000000);
+  const caregate::adapters::gpconnect::ParseOptions options = Options();
   std::vector<double> raw_ns, map_ns;
   for (auto _ : state) {
     Clock::time_point t0 = Clock::now();
@@ -138,13 +159,13 @@ void PairedRun(benchmark::State& state, const std::string* json, bool heap) {
     }
     Clock::time_point t1 = Clock::now();
     if (heap) {
-      auto summary = caregate::adapters::gpconnect::ParseStructuredRecord(*json, options);
+      auto summary = caregate::adapters::gpconnect::ParseStructuredRecord(Input(*f), options);
       if (!summary.ok()) {
         state.SkipWithError("fixture did not map");
         break;
       }
       benchmark::DoNotOptimize(summary);
-    } else if (!MapOnArena(*json, options)) {
+    } else if (!MapOnArena(Input(*f), options)) {
       state.SkipWithError("fixture did not map");
       break;
     }
@@ -164,10 +185,8 @@ void PairedRun(benchmark::State& state, const std::string* json, bool heap) {
   state.counters["ratio"] = raw / map;
 }
 
-void Paired(benchmark::State& state, const std::string* json) { PairedRun(state, json, false); }
-void PairedHeap(benchmark::State& state, const std::string* json) {
-  PairedRun(state, json, true);
-}
+void Paired(benchmark::State& state, const Fixture* f) { PairedRun(state, f, false); }
+void PairedHeap(benchmark::State& state, const Fixture* f) { PairedRun(state, f, true); }
 
 }  // namespace
 
@@ -182,9 +201,14 @@ int main(int argc, char** argv) {
   }
   std::sort(names.begin(), names.end());
   // Kept alive for the whole run.
-  static std::vector<std::string> bodies;
+  static std::vector<Fixture> bodies;
   bodies.reserve(names.size());
-  for (const std::string& n : names) bodies.push_back(ReadFile(kFixtures + n));
+  for (const std::string& n : names) {
+    Fixture f;
+    f.json = ReadFile(kFixtures + n);
+    f.padded = f.json + std::string(caregate::adapters::gpconnect::kInputPadding, '\0');
+    bodies.push_back(std::move(f));
+  }
   for (size_t i = 0; i < names.size(); ++i) {
     benchmark::RegisterBenchmark(("raw_simdjson/" + names[i]).c_str(), RawParse, &bodies[i]);
     benchmark::RegisterBenchmark(("parse_and_map_arena/" + names[i]).c_str(), ParseAndMapArena,
