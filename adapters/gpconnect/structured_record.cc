@@ -153,10 +153,11 @@ class Obj {
     if (overflow_ || key.empty()) return GetSlow(key);
     const uint32_t len = static_cast<uint32_t>(key.size());
     const char first = key[0];
-    // The scan touches only this table; the key bytes in the document are
-    // compared only when the length and the first byte match.
-    for (uint32_t i = 0; i < n_; ++i) {
-      const Field& f = fields_[i];
+    // Only the fields whose key has this length and first byte's bucket are
+    // visited, in document order; the key bytes in the document are compared
+    // only when the length and the first byte match.
+    for (uint32_t i = head_[Bucket(len, first)]; i != 0; i = next_[i - 1]) {
+      const Field& f = fields_[i - 1];
       if (f.len == len && f.first == first &&
           std::memcmp(f.key + 1, key.data() + 1, len - 1) == 0)
         return f.value;
@@ -166,12 +167,17 @@ class Obj {
 
  private:
   static constexpr uint32_t kMaxFields = 48;
+  static constexpr uint32_t kBuckets = 32;
   struct Field {
     const char* key;
     uint32_t len;
     char first;  // key[0], or '\0' for ""
     element value;
   };
+
+  ABSL_ATTRIBUTE_ALWAYS_INLINE static uint32_t Bucket(uint32_t len, char first) {
+    return (len * 7 + static_cast<unsigned char>(first)) & (kBuckets - 1);
+  }
 
   std::optional<element> GetSlow(absl::string_view key) const {
     if (!overflow_) {
@@ -197,6 +203,13 @@ class Obj {
       f.len = it.key_length();
       f.first = f.key[0];
       f.value = it.value();
+      // Appended to its bucket's chain (1-based links; 0 ends a chain), so a
+      // chain lists its fields in document order and the first occurrence
+      // of a key wins.
+      uint8_t* link = &head_[Bucket(f.len, f.first)];
+      while (*link != 0) link = &next_[*link - 1];
+      *link = static_cast<uint8_t>(n_ + 1);
+      next_[n_] = 0;
       ++n_;
     }
   }
@@ -204,6 +217,8 @@ class Obj {
   element e_;  // for the at_key fallback
   bool overflow_ = false;
   uint32_t n_ = 0;
+  uint8_t head_[kBuckets] = {};  // first field (1-based) of each bucket's chain
+  uint8_t next_[kMaxFields];     // next field (1-based) in the same chain
   union {
     Field fields_[kMaxFields];
   };
