@@ -252,6 +252,38 @@ std::optional<element> First(const Obj& o, absl::string_view key) {
   return std::nullopt;
 }
 
+// The first occurrence of each of a few keys of a small object, in one walk
+// of its fields and without Obj's table (a coding, a quantity, a reference):
+// the same answers as Obj::Get or element::at_key. A non-object reads as
+// empty.
+template <size_t N>
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline std::array<std::optional<element>, N> Pick(
+    element e, const std::array<absl::string_view, N>& keys) {
+  std::array<std::optional<element>, N> out;
+  simdjson::dom::object o;
+  if (e.get_object().get(o) != simdjson::SUCCESS) return out;
+  size_t found = 0;
+  for (auto it = o.begin(), end = o.end(); it != end && found < N; ++it) {
+    const uint32_t len = it.key_length();
+    const char* key = it.key_c_str();
+    for (size_t j = 0; j < N; ++j) {
+      if (!out[j] && len == keys[j].size() && std::memcmp(key, keys[j].data(), len) == 0) {
+        out[j] = it.value();
+        ++found;
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+// A picked value as a string ("" when absent or not a string), as Str().
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline absl::string_view StrOf(const std::optional<element>& v) {
+  std::string_view s;
+  if (!v || v->get_string().get(s) != simdjson::SUCCESS) return {};
+  return A(s);
+}
+
 std::optional<double> NumberOf(element v) {
   double d;
   if (v.get_double().get(d) == simdjson::SUCCESS) return d;
@@ -333,23 +365,25 @@ absl::string_view FindCode(std::optional<element> concept_elem,
 }
 
 void FillCoding(element c, v1::Coding* coding) {
-  Obj co(c);
-  SET_NON_EMPTY(coding->set_system, Str(co, "system"));
-  SET_NON_EMPTY(coding->set_code, Str(co, "code"));
-  SET_NON_EMPTY(coding->set_display, Str(co, "display"));
+  static constexpr std::array<absl::string_view, 3> kKeys = {"system", "code", "display"};
+  const auto [system, code, display] = Pick(c, kKeys);
+  SET_NON_EMPTY(coding->set_system, StrOf(system));
+  SET_NON_EMPTY(coding->set_code, StrOf(code));
+  SET_NON_EMPTY(coding->set_display, StrOf(display));
 }
 
 void FillConcept(std::optional<element> cc, v1::CodeableConcept* out) {
   if (!cc) return;
-  Obj o(*cc);
-  if (auto codings = o.Get("coding")) {
+  static constexpr std::array<absl::string_view, 2> kKeys = {"coding", "text"};
+  const auto [codings, text] = Pick(*cc, kKeys);
+  if (codings) {
     simdjson::dom::array a;
     if (codings->get_array().get(a) == simdjson::SUCCESS) {
       out->mutable_codings()->Reserve(static_cast<int>(a.size()));
       for (element c : a) FillCoding(c, out->add_codings());
     }
   }
-  SET_NON_EMPTY(out->set_text, Str(o, "text"));
+  SET_NON_EMPTY(out->set_text, StrOf(text));
 }
 
 template <typename E>
@@ -392,17 +426,24 @@ void AppendNumber(double v, std::string* out) {
 // extension, to `out`.
 void AppendQuantityText(std::optional<element> qe, std::string* out) {
   if (!qe) return;
-  Obj q(*qe);
-  std::optional<double> v = Number(q, "value");
-  absl::string_view unit = Str(q, "unit");
+  static constexpr std::array<absl::string_view, 3> kKeys = {"value", "unit", "extension"};
+  const auto [value, unit_v, extensions] = Pick(*qe, kKeys);
+  std::optional<double> v = value ? NumberOf(*value) : std::nullopt;
+  absl::string_view unit = StrOf(unit_v);
   if (v) {
     AppendNumber(*v, out);
     if (!unit.empty()) absl::StrAppend(out, " ", unit);
     return;
   }
   // GP Connect puts free-text quantities in an extension.
-  auto ext = Extension(q, "MedicationQuantityText-1");
-  if (ext) absl::StrAppend(out, Str(*ext, "valueString"));
+  simdjson::dom::array a;
+  if (!extensions || extensions->get_array().get(a) != simdjson::SUCCESS) return;
+  for (element x : a) {
+    if (absl::EndsWith(Str(x, "url"), "MedicationQuantityText-1")) {
+      absl::StrAppend(out, Str(x, "valueString"));
+      return;
+    }
+  }
 }
 
 std::string QuantityText(std::optional<element> qe) {
@@ -1230,10 +1271,12 @@ class Mapper {
     // A test group: its members are the results.
     bool group = false;
     ForEach(obs, "related", [&](element rel_elem) {
-      Obj rel(rel_elem);
-      if (Str(rel, "type") != "has-member") return;
+      static constexpr std::array<absl::string_view, 2> kKeys = {"type", "target"};
+      const auto [type, target] = Pick(rel_elem, kKeys);
+      if (StrOf(type) != "has-member") return;
       group = true;
-      if (auto member = index_.ResolveField(rel, "target"))
+      if (!target) return;
+      if (auto member = index_.Resolve(Str(*target, "reference")))
         AddResult(*member, inv, depth + 1, seen);
     });
     auto value_quantity = Child(obs, "valueQuantity");
@@ -1247,12 +1290,14 @@ class Mapper {
     SET_NON_EMPTY(res->set_effective_date, DateOf(obs, "effectiveDateTime", "effectivePeriod"));
     std::string_view value_text;
     if (value_quantity) {
-      Obj q(*value_quantity);
+      static constexpr std::array<absl::string_view, 4> kKeys = {"value", "unit", "code",
+                                                                 "comparator"};
+      const auto [value, unit_v, code_v, comparator] = Pick(*value_quantity, kKeys);
       v1::Quantity* out = res->mutable_quantity();
-      out->set_value(Number(q, "value").value_or(0));
-      absl::string_view unit = Str(q, "unit");
-      SET_NON_EMPTY(out->set_unit, unit.empty() ? Str(q, "code") : unit);
-      SET_NON_EMPTY(out->set_comparator, Str(q, "comparator"));
+      out->set_value((value ? NumberOf(*value) : std::nullopt).value_or(0));
+      absl::string_view unit = StrOf(unit_v);
+      SET_NON_EMPTY(out->set_unit, unit.empty() ? StrOf(code_v) : unit);
+      SET_NON_EMPTY(out->set_comparator, StrOf(comparator));
     } else if (value_string && value_string->get_string().get(value_text) == simdjson::SUCCESS &&
                !value_text.empty()) {
       res->set_text(S(value_text));
@@ -1265,18 +1310,19 @@ class Mapper {
       SET_NON_EMPTY(res->set_text, text);
     }
     if (auto range_elem = First(obs, "referenceRange")) {
-      Obj range(*range_elem);
-      absl::string_view text = Str(range, "text");
+      static constexpr std::array<absl::string_view, 3> kKeys = {"text", "low", "high"};
+      const auto [text_v, low, high] = Pick(*range_elem, kKeys);
+      absl::string_view text = StrOf(text_v);
       if (!text.empty()) {
         SET_NON_EMPTY(res->set_reference_range, text);
       } else {
         // "low - high", built in one string; nothing when both are empty.
         constexpr absl::string_view kDash = " - ";
         std::string low_high;
-        AppendQuantityText(Child(range, "low"), &low_high);
+        AppendQuantityText(low, &low_high);
         const bool has_low = !low_high.empty();
         low_high.append(kDash.data(), kDash.size());
-        AppendQuantityText(Child(range, "high"), &low_high);
+        AppendQuantityText(high, &low_high);
         if (has_low || low_high.size() > kDash.size())
           res->set_reference_range(std::move(low_high));
       }
