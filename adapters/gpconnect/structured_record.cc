@@ -152,7 +152,7 @@ class Obj {
   ABSL_ATTRIBUTE_ALWAYS_INLINE std::optional<element> Get(absl::string_view key) const {
     if (overflow_ || key.empty()) return GetSlow(key);
     const uint32_t len = static_cast<uint32_t>(key.size());
-    const char first = key[0];
+    const uint32_t first = static_cast<unsigned char>(key[0]);
     // Only the fields whose key has this length and first byte's bucket are
     // visited, in document order; the key bytes in the document are compared
     // only when the length and the first byte match.
@@ -171,12 +171,14 @@ class Obj {
   struct Field {
     const char* key;
     uint32_t len;
-    char first;  // key[0], or '\0' for ""
+    // key[0] (0 for ""), as an int: a char store may alias anything, which
+    // would make the compiler reload the document's pointers after each.
+    uint32_t first;
     element value;
   };
 
-  ABSL_ATTRIBUTE_ALWAYS_INLINE static uint32_t Bucket(uint32_t len, char first) {
-    return (len * 7 + static_cast<unsigned char>(first)) & (kBuckets - 1);
+  ABSL_ATTRIBUTE_ALWAYS_INLINE static uint32_t Bucket(uint32_t len, uint32_t first) {
+    return (len * 7 + first) & (kBuckets - 1);
   }
 
   std::optional<element> GetSlow(absl::string_view key) const {
@@ -193,24 +195,32 @@ class Obj {
     simdjson::dom::object o;
     if (e.get_object().get(o) != simdjson::SUCCESS) return;
     e_ = e;
+    // First the table, then the chains: the chain links are uint8_t, which
+    // may alias anything, so writing them in the same loop would make the
+    // compiler reload the iterator's document pointers after each.
+    uint32_t n = 0;
     for (auto it = o.begin(), end = o.end(); it != end; ++it) {
-      if (n_ == kMaxFields) {
+      if (n == kMaxFields) {
         overflow_ = true;
-        return;
+        break;
       }
-      Field& f = fields_[n_];
+      Field& f = fields_[n];
       f.key = it.key_c_str();
       f.len = it.key_length();
-      f.first = f.key[0];
+      f.first = static_cast<unsigned char>(f.key[0]);
       f.value = it.value();
-      // Appended to its bucket's chain (1-based links; 0 ends a chain), so a
-      // chain lists its fields in document order and the first occurrence
-      // of a key wins.
-      uint8_t* link = &head_[Bucket(f.len, f.first)];
+      ++n;
+    }
+    n_ = n;
+    if (overflow_) return;
+    // Each field appended to its bucket's chain (1-based links; 0 ends a
+    // chain), so a chain lists its fields in document order and the first
+    // occurrence of a key wins.
+    for (uint32_t i = 0; i < n; ++i) {
+      uint8_t* link = &head_[Bucket(fields_[i].len, fields_[i].first)];
       while (*link != 0) link = &next_[*link - 1];
-      *link = static_cast<uint8_t>(n_ + 1);
-      next_[n_] = 0;
-      ++n_;
+      *link = static_cast<uint8_t>(i + 1);
+      next_[i] = 0;
     }
   }
 
