@@ -12,7 +12,10 @@ namespace caregate::adapters {
 // Options for an Arena that holds one GpSummary (the gateway's per-request
 // arena, and the parsing bench's production line): larger blocks than
 // protobuf's default (256 bytes growing to 8 KB), so a mapped bundle's output
-// (tens to hundreds of KB) takes a few block allocations, not dozens.
+// (about 8 to 75 KB for the public fixtures) takes one to three block
+// allocations, not dozens. With tcmalloc the parsing bench shows no
+// measurable difference from the defaults or from a 64 KB initial block
+// (bench/RESULTS.md, "GP bundle parsing").
 inline google::protobuf::ArenaOptions GpSummaryArenaOptions() {
   google::protobuf::ArenaOptions options;
   options.start_block_size = 16 << 10;
