@@ -52,13 +52,14 @@ class FakeAuthenticator : public consent::Authenticator {
 
 class FakeGp : public adapters::GpRecordSource {
  public:
-  absl::StatusOr<caregate::v1::GpSummary> GetGpSummary(
-      const adapters::SourceRequest& request) override {
+  absl::Status GetGpSummaryInto(const adapters::SourceRequest& request,
+                                caregate::v1::GpSummary* out) override {
+    out->Clear();
     ++calls;
     if (during_call) during_call();
     if (delay > absl::ZeroDuration()) absl::SleepFor(delay);
     if (!status.ok()) return status;
-    caregate::v1::GpSummary s;
+    caregate::v1::GpSummary& s = *out;
     auto* d = s.mutable_demographics();
     d->set_nhs_number(request.nhs_number);
     d->add_given_names("Margaret");
@@ -74,7 +75,7 @@ class FakeGp : public adapters::GpRecordSource {
       c->set_system("http://snomed.info/sct");
       c->set_code("999004381000000103");
     }
-    return s;
+    return absl::OkStatus();
   }
   std::atomic<int> calls{0};
   absl::Duration delay;

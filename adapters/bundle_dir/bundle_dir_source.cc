@@ -32,20 +32,22 @@ absl::Status BundleError(absl::string_view message) {
 }
 
 // Reads the file at `path` into `out`, in one buffer sized from the file (a
-// GP bundle is read on every request), unless it is larger than `limit`
+// GP bundle is read on every request), followed by `padding` zero bytes (so
+// the parser can read the bundle in place), unless it is larger than `limit`
 // bytes. Sets *size to the file's size either way; false when the file
 // cannot be read.
-bool ReadFile(const std::string& path, uint64_t limit, std::string* out, uint64_t* size) {
+bool ReadFile(const std::string& path, uint64_t limit, size_t padding, std::string* out,
+              uint64_t* size) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
   struct stat st;
   bool ok = ::fstat(fd, &st) == 0;
   if (ok) *size = static_cast<uint64_t>(st.st_size);
   if (ok && *size <= limit) {
-    out->resize(*size);
+    out->resize(*size + padding);
     size_t got = 0;
-    while (got < out->size()) {
-      const ssize_t n = ::read(fd, out->data() + got, out->size() - got);
+    while (got < *size) {
+      const ssize_t n = ::read(fd, out->data() + got, *size - got);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
         ok = n == 0;
@@ -54,6 +56,7 @@ bool ReadFile(const std::string& path, uint64_t limit, std::string* out, uint64_
       got += static_cast<size_t>(n);
     }
     out->resize(got);
+    out->resize(got + padding);  // zeros
   }
   ::close(fd);
   return ok;
@@ -71,7 +74,7 @@ absl::StatusOr<std::unique_ptr<BundleDirSource>> BundleDirSource::Create(
   const std::string where = absl::StrCat("bundle_dir index ", config.index_file());
   std::string text;
   uint64_t size = 0;
-  if (!ReadFile(index_path, std::numeric_limits<uint64_t>::max(), &text, &size)) {
+  if (!ReadFile(index_path, std::numeric_limits<uint64_t>::max(), 0, &text, &size)) {
     return ConfigError(absl::StrCat(where, ": cannot be read"));
   }
   simdjson::dom::parser parser;
@@ -109,8 +112,9 @@ absl::StatusOr<std::unique_ptr<BundleDirSource>> BundleDirSource::Create(
       new BundleDirSource(std::move(config), std::move(files), clock));
 }
 
-absl::StatusOr<caregate::v1::GpSummary> BundleDirSource::GetGpSummary(
-    const SourceRequest& request) {
+absl::Status BundleDirSource::GetGpSummaryInto(const SourceRequest& request,
+                                               caregate::v1::GpSummary* out) {
+  out->Clear();
   if (clock_->Now() >= request.deadline) {
     return absl::DeadlineExceededError("GP source: deadline passed");
   }
@@ -121,7 +125,8 @@ absl::StatusOr<caregate::v1::GpSummary> BundleDirSource::GetGpSummary(
   }
   std::string json;
   uint64_t size = 0;
-  if (!ReadFile(it->second, config_.max_bundle_bytes(), &json, &size)) {
+  if (!ReadFile(it->second, config_.max_bundle_bytes(), gpconnect::kInputPadding, &json,
+                &size)) {
     return BundleError("GP source: the bundle file cannot be read");
   }
   if (size > config_.max_bundle_bytes()) {
@@ -132,13 +137,17 @@ absl::StatusOr<caregate::v1::GpSummary> BundleDirSource::GetGpSummary(
   gpconnect::ParseOptions options;
   options.max_bytes = config_.max_bundle_bytes();
   options.now = clock_->Now();
-  auto summary = gpconnect::ParseStructuredRecord(json, options);
-  if (!summary.ok()) {
+  options.readable_padding = gpconnect::kInputPadding;
+  // Straight into the caller's message (on the caller's arena, if any); the
+  // parser clears it again on error.
+  absl::Status parsed = gpconnect::ParseStructuredRecordInto(
+      absl::string_view(json.data(), json.size() - gpconnect::kInputPadding), options, out);
+  if (!parsed.ok()) {
     common::LogWarning("gp_bundle_invalid",
-                       {{"request_id", request.request_id}, {"error", summary.status().message()}});
-    return BundleError(absl::StrCat("GP source: ", summary.status().message()));
+                       {{"request_id", request.request_id}, {"error", parsed.message()}});
+    return BundleError(absl::StrCat("GP source: ", parsed.message()));
   }
-  return summary;
+  return absl::OkStatus();
 }
 
 }  // namespace caregate::adapters::bundle_dir

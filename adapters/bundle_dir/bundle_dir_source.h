@@ -24,7 +24,7 @@ namespace caregate::adapters::bundle_dir {
 // It fails with INVALID_ARGUMENT (reason INVALID_CONFIG) naming the index
 // file and the rule, never the NHS number.
 //
-// GetGpSummary: NOT_FOUND (PATIENT_NOT_FOUND) for a person not in the index;
+// GetGpSummaryInto: NOT_FOUND (PATIENT_NOT_FOUND) for a person not in the index;
 // INTERNAL (INVALID_BUNDLE) for a bundle over max_bundle_bytes, unreadable or
 // that does not parse; DEADLINE_EXCEEDED when the deadline has passed.
 // Thread-safe: the index is immutable after Create.
@@ -35,7 +35,8 @@ class BundleDirSource : public GpRecordSource {
       const caregate::config::v1::BundleDirConfig& config,
       const common::Clock* clock = common::Clock::Real());
 
-  absl::StatusOr<caregate::v1::GpSummary> GetGpSummary(const SourceRequest& request) override;
+  absl::Status GetGpSummaryInto(const SourceRequest& request,
+                                caregate::v1::GpSummary* out) override;
 
  private:
   BundleDirSource(caregate::config::v1::BundleDirConfig config,

@@ -6,6 +6,8 @@
 #include <string>
 
 #include "common/status.h"
+#include "google/protobuf/arena.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/process.h"
@@ -63,6 +65,29 @@ TEST_F(BundleDirSourceTest, ServesMappedBundlesByNhsNumber) {
   auto livermore = (*source)->GetGpSummary(Request("9465701297"));
   ASSERT_TRUE(livermore.ok()) << livermore.status();
   EXPECT_EQ(livermore->blood_pressure_readings_size(), 13);
+}
+
+TEST_F(BundleDirSourceTest, FillsTheCallersArenaMessageAndLeavesItEmptyOnError) {
+  auto source = BundleDirSource::Create(config_);
+  ASSERT_TRUE(source.ok()) << source.status();
+  auto heap = (*source)->GetGpSummary(Request("9465701297"));
+  ASSERT_TRUE(heap.ok()) << heap.status();
+  google::protobuf::Arena arena;
+  auto* out = google::protobuf::Arena::CreateMessage<caregate::v1::GpSummary>(&arena);
+  out->add_problems()->set_onset_date("stale");  // cleared first
+  ASSERT_TRUE((*source)->GetGpSummaryInto(Request("9465701297"), out).ok());
+  EXPECT_EQ(out->GetArena(), &arena);
+  EXPECT_EQ(out->blood_pressure_readings_size(), 13);
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*out, *heap));
+
+  // A broken bundle and an unknown person: the error, and nothing in *out.
+  absl::Status broken = (*source)->GetGpSummaryInto(Request("9434765919"), out);
+  EXPECT_EQ(broken.code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(out->ByteSizeLong(), 0u);
+  out->add_problems()->set_onset_date("stale");
+  absl::Status unknown = (*source)->GetGpSummaryInto(Request("9690937278"), out);
+  EXPECT_EQ(unknown.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(out->ByteSizeLong(), 0u);
 }
 
 TEST_F(BundleDirSourceTest, UnknownPersonIsNotFound) {

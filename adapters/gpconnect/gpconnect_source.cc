@@ -17,6 +17,7 @@
 #include "adapters/gpconnect/structured_record.h"
 #include "common/log.h"
 #include "common/status.h"
+#include "google/protobuf/arena.h"
 #include "google/protobuf/util/time_util.h"
 #include "simdjson.h"
 
@@ -165,7 +166,17 @@ absl::StatusOr<std::unique_ptr<GpConnectSource>> GpConnectSource::Create(
   return std::unique_ptr<GpConnectSource>(new GpConnectSource(std::move(config), clock));
 }
 
-absl::StatusOr<v1::GpSummary> GpConnectSource::GetGpSummary(const SourceRequest& request) {
+absl::Status GpConnectSource::GetGpSummaryInto(const SourceRequest& request, v1::GpSummary* out) {
+  out->Clear();
+  // Every early return below leaves *out empty: the main call's summary is
+  // parsed into *out only after both calls have answered, and cleared again if
+  // anything after it fails.
+  absl::Status status = Fetch(request, out);
+  if (!status.ok()) out->Clear();
+  return status;
+}
+
+absl::Status GpConnectSource::Fetch(const SourceRequest& request, v1::GpSummary* out) {
   const absl::Time start = clock_->Now();
   const absl::Time deadline = std::min(
       request.deadline,
@@ -276,8 +287,16 @@ absl::StatusOr<v1::GpSummary> GpConnectSource::GetGpSummary(const SourceRequest&
     curl_multi_poll(multi.get(), nullptr, 0, 100, nullptr);
   }
 
-  // Each call's outcome, in call order; the first failure decides.
-  std::array<v1::GpSummary, 2> summaries;
+  // Each call's outcome, in call order; the first failure decides. The main
+  // call maps straight into *out; the problems call into a second message on
+  // the same arena (if any), whose problems, diagnoses and encounters are then
+  // moved into *out.
+  v1::GpSummary heap_problems;
+  google::protobuf::Arena* arena = out->GetArena();
+  v1::GpSummary* problems = arena != nullptr
+                                ? google::protobuf::Arena::CreateMessage<v1::GpSummary>(arena)
+                                : &heap_problems;
+  std::array<v1::GpSummary*, 2> summaries = {out, problems};
   for (Call& call : calls) {
     const std::string which = call.index == 0 ? "main call" : "problems call";
     if (call.too_large) {
@@ -328,19 +347,25 @@ absl::StatusOr<v1::GpSummary> GpConnectSource::GetGpSummary(const SourceRequest&
     options.max_bytes = config_.max_response_bytes();
     options.now = clock_->Now();
     ParseReport report;
-    auto summary = ParseStructuredRecord(call.response, options, &report);
-    if (!summary.ok()) {
+    // Padding after the body lets the parser read it in place (no copy).
+    const size_t body_size = call.response.size();
+    call.response.append(kInputPadding, '\0');
+    options.readable_padding = kInputPadding;
+    absl::Status parsed = ParseStructuredRecordInto(
+        absl::string_view(call.response.data(), body_size), options, summaries[call.index],
+        &report);
+    if (!parsed.ok()) {
       common::LogWarning("gpconnect_invalid_bundle", {{"request_id", request.request_id},
                                                       {"call", which},
-                                                      {"error", summary.status().message()}});
-      return InvalidBundle(absl::StrCat("GP source: ", summary.status().message()));
+                                                      {"error", parsed.message()}});
+      return InvalidBundle(absl::StrCat("GP source: ", parsed.message()));
     }
     if (report.bundle_id != call.trace_id) {
       return InvalidBundle("GP source: Bundle.id does not match the request's Ssp-TraceID");
     }
-    summaries[call.index] = *std::move(summary);
   }
-  return MergeSummaries(std::move(summaries[0]), summaries[1]);
+  MergeProblemsCallInto(problems, out);
+  return absl::OkStatus();
 }
 
 }  // namespace caregate::adapters::gpconnect

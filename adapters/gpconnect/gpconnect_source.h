@@ -14,7 +14,7 @@ namespace caregate::adapters::gpconnect {
 // POST {service_root}/Patient/$gpc.getstructuredrecord over HTTPS (libcurl)
 // with mutual TLS (client certificate and key, CA bundle from config).
 //
-// One GetGpSummary makes the two calls the spec's parameter rules require
+// One GetGpSummaryInto makes the two calls the spec's parameter rules require
 // (SummaryQueries in request.h), in parallel on one curl multi handle, each
 // with a fresh Ssp-TraceID (checked against the returned Bundle.id), Ssp-From,
 // Ssp-To, Ssp-InteractionID, and a JWT built for this request from the
@@ -42,11 +42,15 @@ class GpConnectSource : public GpRecordSource {
       const caregate::config::v1::GpConnectConfig& config,
       const common::Clock* clock = common::Clock::Real());
 
-  absl::StatusOr<caregate::v1::GpSummary> GetGpSummary(const SourceRequest& request) override;
+  absl::Status GetGpSummaryInto(const SourceRequest& request,
+                                caregate::v1::GpSummary* out) override;
 
  private:
   GpConnectSource(caregate::config::v1::GpConnectConfig config, const common::Clock* clock)
       : config_(std::move(config)), clock_(clock) {}
+
+  // GetGpSummaryInto's work; the caller clears *out on error.
+  absl::Status Fetch(const SourceRequest& request, caregate::v1::GpSummary* out);
 
   const caregate::config::v1::GpConnectConfig config_;
   const common::Clock* clock_;

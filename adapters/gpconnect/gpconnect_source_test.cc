@@ -10,6 +10,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
+#include "google/protobuf/arena.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/process.h"
@@ -149,6 +151,35 @@ TEST_F(GpConnectSourceTest, TwoCallsOverMutualTlsGiveTheMergedSummary) {
   ASSERT_TRUE(livermore.ok()) << livermore.status();
   Served(2);
   EXPECT_EQ(livermore->blood_pressure_readings_size(), 13);
+}
+
+TEST_F(GpConnectSourceTest, FillsTheCallersArenaMessageAndLeavesItEmptyOnError) {
+  auto source = GpConnectSource::Create(Config());
+  ASSERT_TRUE(source.ok()) << source.status();
+  auto heap = (*source)->GetGpSummary(Request("9690937286"));
+  Served(2);
+  ASSERT_TRUE(heap.ok()) << heap.status();
+  google::protobuf::Arena arena;
+  auto* out = google::protobuf::Arena::CreateMessage<v1::GpSummary>(&arena);
+  out->add_medications()->set_start_date("stale");  // cleared first
+  absl::Status s = (*source)->GetGpSummaryInto(Request("9690937286"), out);
+  Served(2);
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_EQ(out->GetArena(), &arena);
+  EXPECT_EQ(out->problems_size(), 10);
+  EXPECT_EQ(out->medications_size(), 10);
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*out, *heap));
+
+  // The main call's bundle maps, then its id does not match the trace id;
+  // a truncated bundle; a refusal: each leaves nothing in *out.
+  for (const char* nhs : {"9434765919", "9690938096", "9690938576"}) {
+    SCOPED_TRACE(nhs);
+    out->add_medications()->set_start_date("stale");
+    absl::Status failed = (*source)->GetGpSummaryInto(Request(nhs), out);
+    Served(2);
+    EXPECT_FALSE(failed.ok());
+    EXPECT_EQ(out->ByteSizeLong(), 0u);
+  }
 }
 
 TEST_F(GpConnectSourceTest, DissentIsRefused) {

@@ -152,11 +152,12 @@ class Obj {
   ABSL_ATTRIBUTE_ALWAYS_INLINE std::optional<element> Get(absl::string_view key) const {
     if (overflow_ || key.empty()) return GetSlow(key);
     const uint32_t len = static_cast<uint32_t>(key.size());
-    const char first = key[0];
-    // The scan touches only this table; the key bytes in the document are
-    // compared only when the length and the first byte match.
-    for (uint32_t i = 0; i < n_; ++i) {
-      const Field& f = fields_[i];
+    const uint32_t first = static_cast<unsigned char>(key[0]);
+    // Only the fields whose key has this length and first byte's bucket are
+    // visited, in document order; the key bytes in the document are compared
+    // only when the length and the first byte match.
+    for (uint32_t i = head_[Bucket(len, first)]; i != 0; i = next_[i - 1]) {
+      const Field& f = fields_[i - 1];
       if (f.len == len && f.first == first &&
           std::memcmp(f.key + 1, key.data() + 1, len - 1) == 0)
         return f.value;
@@ -166,12 +167,19 @@ class Obj {
 
  private:
   static constexpr uint32_t kMaxFields = 48;
+  static constexpr uint32_t kBuckets = 32;
   struct Field {
     const char* key;
     uint32_t len;
-    char first;  // key[0], or '\0' for ""
+    // key[0] (0 for ""), as an int: a char store may alias anything, which
+    // would make the compiler reload the document's pointers after each.
+    uint32_t first;
     element value;
   };
+
+  ABSL_ATTRIBUTE_ALWAYS_INLINE static uint32_t Bucket(uint32_t len, uint32_t first) {
+    return (len * 7 + first) & (kBuckets - 1);
+  }
 
   std::optional<element> GetSlow(absl::string_view key) const {
     if (!overflow_) {
@@ -187,23 +195,40 @@ class Obj {
     simdjson::dom::object o;
     if (e.get_object().get(o) != simdjson::SUCCESS) return;
     e_ = e;
+    // First the table, then the chains: the chain links are uint8_t, which
+    // may alias anything, so writing them in the same loop would make the
+    // compiler reload the iterator's document pointers after each.
+    uint32_t n = 0;
     for (auto it = o.begin(), end = o.end(); it != end; ++it) {
-      if (n_ == kMaxFields) {
+      if (n == kMaxFields) {
         overflow_ = true;
-        return;
+        break;
       }
-      Field& f = fields_[n_];
+      Field& f = fields_[n];
       f.key = it.key_c_str();
       f.len = it.key_length();
-      f.first = f.key[0];
+      f.first = static_cast<unsigned char>(f.key[0]);
       f.value = it.value();
-      ++n_;
+      ++n;
+    }
+    n_ = n;
+    if (overflow_) return;
+    // Each field appended to its bucket's chain (1-based links; 0 ends a
+    // chain), so a chain lists its fields in document order and the first
+    // occurrence of a key wins.
+    for (uint32_t i = 0; i < n; ++i) {
+      uint8_t* link = &head_[Bucket(fields_[i].len, fields_[i].first)];
+      while (*link != 0) link = &next_[*link - 1];
+      *link = static_cast<uint8_t>(i + 1);
+      next_[i] = 0;
     }
   }
 
   element e_;  // for the at_key fallback
   bool overflow_ = false;
   uint32_t n_ = 0;
+  uint8_t head_[kBuckets] = {};  // first field (1-based) of each bucket's chain
+  uint8_t next_[kMaxFields];     // next field (1-based) in the same chain
   union {
     Field fields_[kMaxFields];
   };
@@ -235,6 +260,38 @@ std::optional<element> First(const Obj& o, absl::string_view key) {
   if (!v || v->get_array().get(a) != simdjson::SUCCESS) return std::nullopt;
   for (element x : a) return x;
   return std::nullopt;
+}
+
+// The first occurrence of each of a few keys of a small object, in one walk
+// of its fields and without Obj's table (a coding, a quantity, a reference):
+// the same answers as Obj::Get or element::at_key. A non-object reads as
+// empty.
+template <size_t N>
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline std::array<std::optional<element>, N> Pick(
+    element e, const std::array<absl::string_view, N>& keys) {
+  std::array<std::optional<element>, N> out;
+  simdjson::dom::object o;
+  if (e.get_object().get(o) != simdjson::SUCCESS) return out;
+  size_t found = 0;
+  for (auto it = o.begin(), end = o.end(); it != end && found < N; ++it) {
+    const uint32_t len = it.key_length();
+    const char* key = it.key_c_str();
+    for (size_t j = 0; j < N; ++j) {
+      if (!out[j] && len == keys[j].size() && std::memcmp(key, keys[j].data(), len) == 0) {
+        out[j] = it.value();
+        ++found;
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+// A picked value as a string ("" when absent or not a string), as Str().
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline absl::string_view StrOf(const std::optional<element>& v) {
+  std::string_view s;
+  if (!v || v->get_string().get(s) != simdjson::SUCCESS) return {};
+  return A(s);
 }
 
 std::optional<double> NumberOf(element v) {
@@ -318,23 +375,25 @@ absl::string_view FindCode(std::optional<element> concept_elem,
 }
 
 void FillCoding(element c, v1::Coding* coding) {
-  Obj co(c);
-  SET_NON_EMPTY(coding->set_system, Str(co, "system"));
-  SET_NON_EMPTY(coding->set_code, Str(co, "code"));
-  SET_NON_EMPTY(coding->set_display, Str(co, "display"));
+  static constexpr std::array<absl::string_view, 3> kKeys = {"system", "code", "display"};
+  const auto [system, code, display] = Pick(c, kKeys);
+  SET_NON_EMPTY(coding->set_system, StrOf(system));
+  SET_NON_EMPTY(coding->set_code, StrOf(code));
+  SET_NON_EMPTY(coding->set_display, StrOf(display));
 }
 
 void FillConcept(std::optional<element> cc, v1::CodeableConcept* out) {
   if (!cc) return;
-  Obj o(*cc);
-  if (auto codings = o.Get("coding")) {
+  static constexpr std::array<absl::string_view, 2> kKeys = {"coding", "text"};
+  const auto [codings, text] = Pick(*cc, kKeys);
+  if (codings) {
     simdjson::dom::array a;
     if (codings->get_array().get(a) == simdjson::SUCCESS) {
       out->mutable_codings()->Reserve(static_cast<int>(a.size()));
       for (element c : a) FillCoding(c, out->add_codings());
     }
   }
-  SET_NON_EMPTY(out->set_text, Str(o, "text"));
+  SET_NON_EMPTY(out->set_text, StrOf(text));
 }
 
 template <typename E>
@@ -359,21 +418,42 @@ void AddNotes(const E& e, google::protobuf::RepeatedPtrField<std::string>* out) 
   });
 }
 
+// Appends `v` as absl::StrAppend(double) writes it (six significant digits).
+// Integers under a million, the common case in quantities and reference
+// ranges, print the same as integers, without the floating-point formatting.
+void AppendNumber(double v, std::string* out) {
+  if (v > -1e6 && v < 1e6 && v != 0) {
+    const int32_t i = static_cast<int32_t>(v);
+    if (static_cast<double>(i) == v) {
+      absl::StrAppend(out, i);
+      return;
+    }
+  }
+  absl::StrAppend(out, v);
+}
+
 // Appends a Quantity as text ("28 tablet", "3.5"), or its free-text
 // extension, to `out`.
 void AppendQuantityText(std::optional<element> qe, std::string* out) {
   if (!qe) return;
-  Obj q(*qe);
-  std::optional<double> v = Number(q, "value");
-  absl::string_view unit = Str(q, "unit");
+  static constexpr std::array<absl::string_view, 3> kKeys = {"value", "unit", "extension"};
+  const auto [value, unit_v, extensions] = Pick(*qe, kKeys);
+  std::optional<double> v = value ? NumberOf(*value) : std::nullopt;
+  absl::string_view unit = StrOf(unit_v);
   if (v) {
-    absl::StrAppend(out, *v);
+    AppendNumber(*v, out);
     if (!unit.empty()) absl::StrAppend(out, " ", unit);
     return;
   }
   // GP Connect puts free-text quantities in an extension.
-  auto ext = Extension(q, "MedicationQuantityText-1");
-  if (ext) absl::StrAppend(out, Str(*ext, "valueString"));
+  simdjson::dom::array a;
+  if (!extensions || extensions->get_array().get(a) != simdjson::SUCCESS) return;
+  for (element x : a) {
+    if (absl::EndsWith(Str(x, "url"), "MedicationQuantityText-1")) {
+      absl::StrAppend(out, Str(x, "valueString"));
+      return;
+    }
+  }
 }
 
 std::string QuantityText(std::optional<element> qe) {
@@ -528,8 +608,38 @@ class Index {
   // Keys are views into the parsed document, which outlives the index.
   using RefKey = std::pair<absl::string_view, absl::string_view>;
   static RefKey Key(absl::string_view type, absl::string_view id) { return {type, id}; }
-  absl::flat_hash_map<RefKey, Resource> by_ref_;
-  absl::flat_hash_map<absl::string_view, Resource> contained_;
+  // A cheaper hash than absl's for these keys (ids are mostly 36-byte UUIDs):
+  // the id's first, middle and last 8 bytes, its length and the type's length
+  // and first byte, mixed by one 128-bit multiply. Equal keys hash equal;
+  // keys that differ elsewhere only share a probe sequence.
+  static uint64_t Load(const char* p, size_t n) {
+    uint64_t v = 0;
+    std::memcpy(&v, p, std::min<size_t>(n, 8));
+    return v;
+  }
+  static size_t HashId(absl::string_view id, uint64_t salt) {
+    const size_t n = id.size();
+    uint64_t a = Load(id.data(), n) ^ salt;
+    uint64_t b = n ^ 0x9e3779b97f4a7c15ull;
+    if (n > 8) {
+      a ^= Load(id.data() + n / 2 - 4, 8) * 0xff51afd7ed558ccdull;
+      b ^= Load(id.data() + n - 8, 8);
+    }
+    const unsigned __int128 m = static_cast<unsigned __int128>(a) * (b | 1);
+    return static_cast<size_t>(static_cast<uint64_t>(m) ^ static_cast<uint64_t>(m >> 64));
+  }
+  struct RefKeyHash {
+    size_t operator()(const RefKey& k) const {
+      const uint64_t type = (static_cast<uint64_t>(k.first.size()) << 8) ^
+                            (k.first.empty() ? 0 : static_cast<unsigned char>(k.first[0]));
+      return HashId(k.second, type * 0xc2b2ae3d27d4eb4full);
+    }
+  };
+  struct IdHash {
+    size_t operator()(absl::string_view id) const { return HashId(id, 0); }
+  };
+  absl::flat_hash_map<RefKey, Resource, RefKeyHash> by_ref_;
+  absl::flat_hash_map<absl::string_view, Resource, IdHash> contained_;
   // By position in kMappedTypes.
   std::array<std::vector<Resource>, kMappedTypes.size()> by_type_;
   std::array<std::vector<Resource>, kMappedTypes.size()> contained_by_type_;
@@ -675,6 +785,37 @@ Sections SectionsOfParameter(absl::string_view param) {
 
 // ---------------------------------------------------------------------------
 // The mapper.
+
+// The Observation ids met under one DiagnosticReport (its results and their
+// members), to map each once: a linear scan of a small inline table (a report
+// has tens of results), a hash set past kInline.
+class SeenIds {
+ public:
+  void Clear() {
+    n_ = 0;
+    more_.clear();
+  }
+  // True when `id` was not seen before (and now is).
+  bool Insert(absl::string_view id) {
+    if (n_ <= kInline) {
+      for (size_t i = 0; i < n_; ++i)
+        if (ids_[i] == id) return false;
+      if (n_ < kInline) {
+        ids_[n_++] = id;
+        return true;
+      }
+      more_.insert(ids_.begin(), ids_.end());
+      n_ = kInline + 1;  // from now on the set holds them all
+    }
+    return more_.insert(id).second;
+  }
+
+ private:
+  static constexpr size_t kInline = 64;
+  size_t n_ = 0;
+  std::array<absl::string_view, kInline> ids_;
+  absl::flat_hash_set<absl::string_view> more_;  // views into the document
+};
 
 class Mapper {
  public:
@@ -1127,11 +1268,10 @@ class Mapper {
     }
   }
 
-  void AddResult(element obs_elem, v1::Investigation* inv, int depth,
-                 absl::flat_hash_set<absl::string_view>* seen) {
+  void AddResult(element obs_elem, v1::Investigation* inv, int depth, SeenIds* seen) {
     Obj obs(obs_elem);
     absl::string_view id = Str(obs, "id");
-    if (depth > 8 || !seen->insert(id).second) return;
+    if (depth > 8 || !seen->Insert(id)) return;
     auto code = Child(obs, "code");
     if (code && HasCode(*code, kSnomed, kCommentNote)) {
       absl::string_view c = Str(obs, "comment");
@@ -1141,10 +1281,12 @@ class Mapper {
     // A test group: its members are the results.
     bool group = false;
     ForEach(obs, "related", [&](element rel_elem) {
-      Obj rel(rel_elem);
-      if (Str(rel, "type") != "has-member") return;
+      static constexpr std::array<absl::string_view, 2> kKeys = {"type", "target"};
+      const auto [type, target] = Pick(rel_elem, kKeys);
+      if (StrOf(type) != "has-member") return;
       group = true;
-      if (auto member = index_.ResolveField(rel, "target"))
+      if (!target) return;
+      if (auto member = index_.Resolve(Str(*target, "reference")))
         AddResult(*member, inv, depth + 1, seen);
     });
     auto value_quantity = Child(obs, "valueQuantity");
@@ -1158,12 +1300,14 @@ class Mapper {
     SET_NON_EMPTY(res->set_effective_date, DateOf(obs, "effectiveDateTime", "effectivePeriod"));
     std::string_view value_text;
     if (value_quantity) {
-      Obj q(*value_quantity);
+      static constexpr std::array<absl::string_view, 4> kKeys = {"value", "unit", "code",
+                                                                 "comparator"};
+      const auto [value, unit_v, code_v, comparator] = Pick(*value_quantity, kKeys);
       v1::Quantity* out = res->mutable_quantity();
-      out->set_value(Number(q, "value").value_or(0));
-      absl::string_view unit = Str(q, "unit");
-      SET_NON_EMPTY(out->set_unit, unit.empty() ? Str(q, "code") : unit);
-      SET_NON_EMPTY(out->set_comparator, Str(q, "comparator"));
+      out->set_value((value ? NumberOf(*value) : std::nullopt).value_or(0));
+      absl::string_view unit = StrOf(unit_v);
+      SET_NON_EMPTY(out->set_unit, unit.empty() ? StrOf(code_v) : unit);
+      SET_NON_EMPTY(out->set_comparator, StrOf(comparator));
     } else if (value_string && value_string->get_string().get(value_text) == simdjson::SUCCESS &&
                !value_text.empty()) {
       res->set_text(S(value_text));
@@ -1176,18 +1320,19 @@ class Mapper {
       SET_NON_EMPTY(res->set_text, text);
     }
     if (auto range_elem = First(obs, "referenceRange")) {
-      Obj range(*range_elem);
-      absl::string_view text = Str(range, "text");
+      static constexpr std::array<absl::string_view, 3> kKeys = {"text", "low", "high"};
+      const auto [text_v, low, high] = Pick(*range_elem, kKeys);
+      absl::string_view text = StrOf(text_v);
       if (!text.empty()) {
         SET_NON_EMPTY(res->set_reference_range, text);
       } else {
         // "low - high", built in one string; nothing when both are empty.
         constexpr absl::string_view kDash = " - ";
         std::string low_high;
-        AppendQuantityText(Child(range, "low"), &low_high);
+        AppendQuantityText(low, &low_high);
         const bool has_low = !low_high.empty();
         low_high.append(kDash.data(), kDash.size());
-        AppendQuantityText(Child(range, "high"), &low_high);
+        AppendQuantityText(high, &low_high);
         if (has_low || low_high.size() > kDash.size())
           res->set_reference_range(std::move(low_high));
       }
@@ -1201,7 +1346,7 @@ class Mapper {
   void MapInvestigations() {
     const auto& reports = index_.OfType("DiagnosticReport");
     out_->mutable_investigations()->Reserve(static_cast<int>(reports.size()));
-    absl::flat_hash_set<absl::string_view> seen;
+    SeenIds seen;
     for (const Resource& r : reports) {
       Obj dr(r.value);
       v1::Investigation* inv = out_->add_investigations();
@@ -1211,7 +1356,7 @@ class Mapper {
       SET_NON_EMPTY(inv->set_status, Str(dr, "status"));
       absl::string_view conclusion = Str(dr, "conclusion");
       if (!conclusion.empty()) inv->add_comments(S(conclusion));
-      seen.clear();
+      seen.Clear();
       ForEach(dr, "result", [&](element ref) {
         if (auto obs = index_.Resolve(Str(ref, "reference"))) AddResult(*obs, inv, 0, &seen);
       });
@@ -1400,15 +1545,21 @@ absl::Status ParseInto(absl::string_view json, const ParseOptions& options, v1::
       return BundleError("bundle: cannot allocate the parser");
     }
   }
-  // simdjson reads up to SIMDJSON_PADDING bytes past the end: parse from a
-  // per-thread padded copy (reused, so no allocation per call).
-  thread_local std::string padded;
-  if (padded.size() < json.size() + simdjson::SIMDJSON_PADDING)
-    padded.resize(json.size() + simdjson::SIMDJSON_PADDING);
-  std::copy(json.begin(), json.end(), padded.begin());
-  std::fill_n(padded.begin() + json.size(), simdjson::SIMDJSON_PADDING, '\0');
+  // simdjson reads up to SIMDJSON_PADDING bytes past the end: parse in place
+  // when the caller's buffer has them, else from a per-thread padded copy
+  // (reused, so no allocation per call).
+  static_assert(kInputPadding >= simdjson::SIMDJSON_PADDING);
+  const char* input = json.data();
+  if (options.readable_padding < kInputPadding) {
+    thread_local std::string padded;
+    if (padded.size() < json.size() + simdjson::SIMDJSON_PADDING)
+      padded.resize(json.size() + simdjson::SIMDJSON_PADDING);
+    std::copy(json.begin(), json.end(), padded.begin());
+    std::fill_n(padded.begin() + json.size(), simdjson::SIMDJSON_PADDING, '\0');
+    input = padded.data();
+  }
   element root;
-  simdjson::error_code err = parser.parse(padded.data(), json.size(), false).get(root);
+  simdjson::error_code err = parser.parse(input, json.size(), false).get(root);
   if (err == simdjson::DEPTH_ERROR) {
     return BundleError(
         absl::StrCat("bundle: JSON nests deeper than the limit of ", options.max_depth));
@@ -1483,24 +1634,29 @@ absl::StatusOr<v1::GpSummary> ParseStructuredRecord(absl::string_view json,
   return summary;
 }
 
-v1::GpSummary MergeSummaries(v1::GpSummary main_call, const v1::GpSummary& problems_call) {
-  *main_call.mutable_problems() = problems_call.problems();
-  *main_call.mutable_diagnoses() = problems_call.diagnoses();
-  *main_call.mutable_encounters() = problems_call.encounters();
-  for (v1::SectionStatus& status : *main_call.mutable_section_statuses()) {
+void MergeProblemsCallInto(v1::GpSummary* problems_call, v1::GpSummary* main_call) {
+  main_call->mutable_problems()->Swap(problems_call->mutable_problems());
+  main_call->mutable_diagnoses()->Swap(problems_call->mutable_diagnoses());
+  main_call->mutable_encounters()->Swap(problems_call->mutable_encounters());
+  for (v1::SectionStatus& status : *main_call->mutable_section_statuses()) {
     if (status.section() != v1::GP_SECTION_PROBLEMS &&
         status.section() != v1::GP_SECTION_DIAGNOSES &&
         status.section() != v1::GP_SECTION_ENCOUNTERS)
       continue;
-    for (const v1::SectionStatus& other : problems_call.section_statuses()) {
+    for (const v1::SectionStatus& other : problems_call->section_statuses()) {
       if (other.section() == status.section()) status = other;
     }
   }
-  for (const std::string& note : problems_call.mapping_notes()) {
-    if (std::find(main_call.mapping_notes().begin(), main_call.mapping_notes().end(), note) ==
-        main_call.mapping_notes().end())
-      main_call.add_mapping_notes(note);
+  for (const std::string& note : problems_call->mapping_notes()) {
+    if (std::find(main_call->mapping_notes().begin(), main_call->mapping_notes().end(), note) ==
+        main_call->mapping_notes().end())
+      main_call->add_mapping_notes(note);
   }
+}
+
+v1::GpSummary MergeSummaries(v1::GpSummary main_call, const v1::GpSummary& problems_call) {
+  v1::GpSummary problems = problems_call;
+  MergeProblemsCallInto(&problems, &main_call);
   return main_call;
 }
 

@@ -16,6 +16,11 @@ namespace caregate::adapters::gpconnect {
 // resources feed which section, how section statuses, diagnoses, procedures,
 // warnings and admissions are derived) are in docs/gp-summary.md.
 
+// Bytes of padding the parser needs readable after the bundle to parse it in
+// place (simdjson reads up to this far past the end; their content does not
+// matter). See ParseOptions::readable_padding.
+inline constexpr size_t kInputPadding = 64;
+
 struct ParseOptions {
   // Largest bundle accepted, in bytes. Larger input is refused before parsing.
   size_t max_bytes = 16 * 1024 * 1024;
@@ -28,6 +33,11 @@ struct ParseOptions {
   bool strict_references = false;
   // "Today" for the patient's age. InfinitePast means the real clock.
   absl::Time now = absl::InfinitePast();
+  // How many bytes after the end of `json` belong to the caller's buffer and
+  // may be read (never written). With at least kInputPadding the bundle is
+  // parsed in place; otherwise it is first copied into a padded per-thread
+  // buffer. The sources read their bundles with the padding.
+  size_t readable_padding = 0;
 };
 
 // What the parser saw besides the summary.
@@ -61,6 +71,13 @@ absl::Status ParseStructuredRecordInto(absl::string_view json, const ParseOption
 // else comes from `main_call`.
 caregate::v1::GpSummary MergeSummaries(caregate::v1::GpSummary main_call,
                                        const caregate::v1::GpSummary& problems_call);
+
+// The same merge in place: `*main_call` takes the problems, diagnoses and
+// encounters of `*problems_call` (moved out of it, so it is left with
+// unspecified contents) and their section statuses and mapping notes. Both
+// may live on an Arena (the same one saves copying).
+void MergeProblemsCallInto(caregate::v1::GpSummary* problems_call,
+                           caregate::v1::GpSummary* main_call);
 
 }  // namespace caregate::adapters::gpconnect
 

@@ -6,9 +6,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
 
 #include "adapters/gpconnect/structured_record.h"
 #include "common/status.h"
+#include "google/protobuf/arena.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   absl::string_view json(reinterpret_cast<const char*>(data), size);
@@ -32,5 +36,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       (void)summary->SerializeToString(&bytes);
     }
   }
+  // In place, as the sources parse (the input followed by exactly
+  // kInputPadding readable bytes, in a heap buffer of that size so ASan flags
+  // any read past them), into a message on an arena: the same outcome as the
+  // copied input.
+  constexpr size_t kPadding = caregate::adapters::gpconnect::kInputPadding;
+  std::unique_ptr<char[]> padded(new char[size + kPadding]);
+  std::memcpy(padded.get(), data, size);
+  std::memset(padded.get() + size, ' ', kPadding);
+  options.strict_references = false;
+  auto copied = caregate::adapters::gpconnect::ParseStructuredRecord(json, options);
+  caregate::adapters::gpconnect::ParseOptions in_place_options = options;
+  in_place_options.readable_padding = caregate::adapters::gpconnect::kInputPadding;
+  google::protobuf::Arena arena;
+  auto* in_place = google::protobuf::Arena::CreateMessage<caregate::v1::GpSummary>(&arena);
+  absl::Status status = caregate::adapters::gpconnect::ParseStructuredRecordInto(
+      absl::string_view(padded.get(), size), in_place_options, in_place);
+  if (status.ok() != copied.ok()) abort();
+  if (status.ok() && in_place->SerializeAsString() != copied->SerializeAsString()) abort();
+  if (!status.ok() && in_place->ByteSizeLong() != 0) abort();
   return 0;
 }

@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "common/status.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/arena.h"
 #include "gtest/gtest.h"
 #include "tests/support/process.h"
 
@@ -449,6 +450,36 @@ TEST(StructuredRecordRulesTest, ParseIntoClearsOnError) {
   EXPECT_GT(summary.encounters_size(), 0);
   EXPECT_FALSE(ParseStructuredRecordInto("{", {}, &summary).ok());
   EXPECT_EQ(summary.ByteSizeLong(), 0u);
+}
+
+// A caller's buffer with padding after the bundle is parsed in place, to the
+// same summary (on an arena, as the gateway asks) and the same errors; what
+// the padding holds does not matter.
+TEST(StructuredRecordRulesTest, PaddedInputInPlaceOnAnArenaMapsTheSame) {
+  ParseOptions options;
+  options.now = absl::FromUnixSeconds(1700000000);
+  ParseOptions padded_options = options;
+  padded_options.readable_padding = kInputPadding;
+  for (const std::string& file : FixtureFiles()) {
+    SCOPED_TRACE(file);
+    const std::string json = ReadFile(kFixtures + file);
+    auto copied = ParseStructuredRecord(json, options);
+    ASSERT_TRUE(copied.ok()) << copied.status();
+    const std::string buffer = json + std::string(kInputPadding, '{');
+    google::protobuf::Arena arena;
+    auto* in_place = google::protobuf::Arena::CreateMessage<v1::GpSummary>(&arena);
+    ASSERT_TRUE(ParseStructuredRecordInto(absl::string_view(buffer.data(), json.size()),
+                                          padded_options, in_place)
+                    .ok());
+    EXPECT_EQ(in_place->SerializeAsString(), copied->SerializeAsString());
+    // Cut short: refused exactly as the copied input is, and nothing kept.
+    const absl::string_view cut(buffer.data(), json.size() / 2);
+    auto copied_cut = ParseStructuredRecord(cut, options);
+    absl::Status in_place_cut = ParseStructuredRecordInto(cut, padded_options, in_place);
+    ASSERT_FALSE(copied_cut.ok());
+    EXPECT_EQ(in_place_cut, copied_cut.status());
+    EXPECT_EQ(in_place->ByteSizeLong(), 0u);
+  }
 }
 
 }  // namespace
