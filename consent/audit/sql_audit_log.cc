@@ -1,5 +1,7 @@
 #include "consent/audit/sql_audit_log.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <map>
@@ -166,8 +168,14 @@ absl::StatusOr<std::unique_ptr<SqlAuditLog>> SqlAuditLog::Open(
     if (auto s = CreateAuditSchema(**lease, deadline); !s.ok()) return s;
   }
   if (auto s = log->Load(deadline); !s.ok()) return s;
-  log->writer_ = std::thread([raw = log.get()] { raw->WriterLoop(); });
-  log->answerer_ = std::thread([raw = log.get()] { raw->AnswerLoop(); });
+  log->writer_ = std::thread([raw = log.get()] {
+    pthread_setname_np(pthread_self(), "audit-writer");
+    raw->WriterLoop();
+  });
+  log->answerer_ = std::thread([raw = log.get()] {
+    pthread_setname_np(pthread_self(), "audit-answers");
+    raw->AnswerLoop();
+  });
   return log;
 }
 
