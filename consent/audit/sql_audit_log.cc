@@ -345,7 +345,8 @@ void SqlAuditLog::AnswerLoop() {
   }
 }
 
-absl::Status SqlAuditLog::WriteBatch(const std::vector<std::unique_ptr<Pending>>& batch, uint64_t first_index) {
+absl::Status SqlAuditLog::WriteBatch(const std::vector<std::unique_ptr<Pending>>& batch,
+                                     uint64_t first_index) {
   absl::Time deadline = absl::Now() + options_.commit_timeout;
   return database_->InTransaction(deadline, [&](Connection& connection) -> absl::Status {
     for (size_t start = 0; start < batch.size(); start += kRowsPerInsert) {

@@ -10,9 +10,9 @@
 
 namespace caregate::consent::testing {
 
-// An in-memory AuditLog for tests: keeps every entry, index = position.
-// Answers on the calling thread. set_failing(true) makes appends fail as the real log does when it cannot
-// write (UNAVAILABLE, AUDIT_UNAVAILABLE).
+// An in-memory AuditLog for tests: keeps every entry, index = position, and
+// answers on the calling thread. set_failing(true) makes appends fail as the
+// real log does when it cannot write (UNAVAILABLE, AUDIT_UNAVAILABLE).
 class FakeAuditLog : public AuditLog {
  public:
   void AppendAsync(caregate::v1::AuditEntry entry, absl::Time deadline,
