@@ -9,8 +9,8 @@
 
 namespace caregate::adapters {
 
-// Options for an Arena that holds one GpSummary (the parsing bench's arena
-// line, and the gateway once it allocates responses on an arena): larger blocks than
+// Options for an Arena that holds one GpSummary (the gateway's per-call arena
+// for the GP views, and the parsing bench's production line): larger blocks than
 // protobuf's default (256 bytes growing to 8 KB), so a mapped bundle's output
 // (about 8 to 75 KB for the public fixtures) takes one to three block
 // allocations, not dozens. With tcmalloc the parsing bench shows no
@@ -28,9 +28,10 @@ inline google::protobuf::ArenaOptions GpSummaryArenaOptions() {
 //
 // GetGpSummaryInto fills *out with the person's full GP summary as the source
 // holds it, with each section's status and note. *out is owned by the caller
-// and may live on a google::protobuf::Arena (so the summary's hundreds of
-// strings and sub-messages cost no heap allocation each; the gateway does not
-// do this yet and asks GetGpSummary); *out is cleared first, and on
+// and may live on a google::protobuf::Arena (the gateway builds it on the
+// call's arena, so the summary's hundreds of strings and sub-messages cost no
+// heap allocation each and are set into the response without a copy); *out is
+// cleared first, and on
 // error it is left empty (nothing partial is kept). GetGpSummary is the same,
 // returning a heap message. Neither filters: sensitive-code and consent policy
 // run in the gateway afterwards, so every item keeps its codes.

@@ -190,9 +190,10 @@ struct RecordFlow::Settled {
 
 void RecordFlow::Start(View view, const ReceivedCredentials& credentials,
                        const caregate::v1::SummaryRequest& request, absl::Time call_deadline,
-                       Answer answer) {
+                       std::shared_ptr<google::protobuf::Arena> arena, Answer answer) {
   const std::string request_id = NewRequestId();
-  Settled settled = Decide(view, credentials, request, call_deadline, request_id);
+  Settled settled =
+      Decide(view, credentials, request, call_deadline, request_id, std::move(arena));
   settled.entry.set_request_id(request_id);
   const absl::Time appended = absl::Now();
   deps_.audit->AppendAsync(
@@ -223,7 +224,7 @@ absl::StatusOr<ViewResult> RecordFlow::Run(View view, const ReceivedCredentials&
                                            absl::Time call_deadline) {
   absl::StatusOr<ViewResult> result;
   absl::Notification answered;
-  Start(view, credentials, request, call_deadline, [&](absl::StatusOr<ViewResult> r) {
+  Start(view, credentials, request, call_deadline, nullptr, [&](absl::StatusOr<ViewResult> r) {
     result = std::move(r);
     answered.Notify();
   });
@@ -233,7 +234,8 @@ absl::StatusOr<ViewResult> RecordFlow::Run(View view, const ReceivedCredentials&
 
 RecordFlow::Settled RecordFlow::Decide(View view, const ReceivedCredentials& credentials,
                                        const caregate::v1::SummaryRequest& request,
-                                       absl::Time call_deadline, const std::string& request_id) {
+                                       absl::Time call_deadline, const std::string& request_id,
+                                       std::shared_ptr<google::protobuf::Arena> arena) {
   const absl::Time now = absl::Now();
   const absl::Time deadline = std::min(call_deadline, now + deps_.max_deadline);
   const absl::Time source_deadline = deadline - ReserveAfterSources(deadline - now);
@@ -311,10 +313,22 @@ RecordFlow::Settled RecordFlow::Decide(View view, const ReceivedCredentials& cre
 
   const bool wants_gp = view != View::kSocialCareSummary;
   const bool wants_social_care = view != View::kGpSummary;
+  // The GP summary is built on the arena; the call holds the arena, so a
+  // call still running after the flow has stopped waiting for it writes into
+  // memory that lives until it returns.
   auto ask_gp = [&](Where where) {
-    return std::make_unique<Asking<caregate::v1::GpSummary>>(
+    if (arena == nullptr) {
+      arena = std::make_shared<google::protobuf::Arena>(adapters::GpSummaryArenaOptions());
+    }
+    return std::make_unique<Asking<caregate::v1::GpSummary*>>(
         *deps_.source_pool, deps_.metrics, caregate::v1::SOURCE_KIND_GP, where,
-        [gp = deps_.gp, source_request] { return gp->GetGpSummary(source_request); });
+        [gp = deps_.gp, source_request, arena]() -> absl::StatusOr<caregate::v1::GpSummary*> {
+          auto* summary = google::protobuf::Arena::CreateMessage<caregate::v1::GpSummary>(
+              arena.get());
+          absl::Status s = gp->GetGpSummaryInto(source_request, summary);
+          if (!s.ok()) return s;
+          return summary;
+        });
   };
   // The council reading the relationship came from, kept while the view may
   // still read the summary from the same snapshot. Dropped before any wait on
@@ -335,7 +349,7 @@ RecordFlow::Settled RecordFlow::Decide(View view, const ReceivedCredentials& cre
   // for the social care summary is matched on the council's recorded practice.
   const consent::EvidenceNeeds needs = deps_.consent->NeededEvidence(decision_request);
   std::unique_ptr<Asking<adapters::CouncilRelationship>> asking_relationship;
-  std::unique_ptr<Asking<caregate::v1::GpSummary>> asking_gp;
+  std::unique_ptr<Asking<caregate::v1::GpSummary*>> asking_gp;
   if (needs.gp_registration && wants_gp) asking_gp = ask_gp(Where::kPool);
   if (needs.council_relationship || (needs.gp_registration && !wants_gp)) {
     asking_relationship = std::make_unique<Asking<adapters::CouncilRelationship>>(
@@ -350,7 +364,7 @@ RecordFlow::Settled RecordFlow::Decide(View view, const ReceivedCredentials& cre
   }
 
   consent::RelationshipEvidence evidence;
-  Outcome<caregate::v1::GpSummary> gp;
+  Outcome<caregate::v1::GpSummary*> gp;
   gp.kind = caregate::v1::SOURCE_KIND_GP;
   if (asking_relationship != nullptr) {
     auto relationship = asking_relationship->Wait(source_deadline);
@@ -365,8 +379,8 @@ RecordFlow::Settled RecordFlow::Decide(View view, const ReceivedCredentials& cre
       decision->reason == common::kReasonNoRelationship && asking_gp != nullptr) {
     council_reading.reset();
     gp = asking_gp->Wait(source_deadline);
-    if (gp.value.has_value() && !gp.value->demographics().registered_practice_code().empty()) {
-      evidence.gp_registered_practice = gp.value->demographics().registered_practice_code();
+    if (gp.value.has_value() && !(*gp.value)->demographics().registered_practice_code().empty()) {
+      evidence.gp_registered_practice = (*gp.value)->demographics().registered_practice_code();
       decision = deps_.consent->Decide(decision_request, evidence, deadline);
     }
   }
@@ -418,8 +432,9 @@ RecordFlow::Settled RecordFlow::Decide(View view, const ReceivedCredentials& cre
   ViewResult result;
   bool withheld = false;
   if (wants_gp && gp_ok) {
-    result.gp_summary = *std::move(gp.value);
-    withheld |= deps_.sensitive->FilterGpSummary(&*result.gp_summary);
+    result.arena = arena;
+    result.gp_summary = *gp.value;
+    withheld |= deps_.sensitive->FilterGpSummary(result.gp_summary);
     for (const auto& section : result.gp_summary->section_statuses()) {
       for (int state : section.states()) {
         withheld |= state == caregate::v1::SECTION_STATE_ITEMS_WITHHELD;

@@ -1,6 +1,7 @@
 #ifndef CAREGATE_GATEWAY_RECORD_FLOW_H_
 #define CAREGATE_GATEWAY_RECORD_FLOW_H_
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -18,6 +19,7 @@
 #include "gateway/call_credentials.h"
 #include "gateway/metrics.h"
 #include "gateway/thread_pool.h"
+#include "google/protobuf/arena.h"
 
 namespace caregate::gateway {
 
@@ -41,7 +43,11 @@ struct FlowDependencies {
 // What one view request released: the summaries the view includes, the
 // identity check (combined profile), and the disclosure receipt.
 struct ViewResult {
-  std::optional<caregate::v1::GpSummary> gp_summary;
+  // The GP summary lives on `arena` (the call's arena when the service gave
+  // one, so setting it into the response copies nothing); null when the view
+  // releases none.
+  std::shared_ptr<google::protobuf::Arena> arena;
+  caregate::v1::GpSummary* gp_summary = nullptr;
   std::optional<caregate::v1::SocialCareSummary> social_care_summary;
   caregate::v1::IdentityCheck identity_check;
   caregate::v1::Disclosure disclosure;
@@ -70,9 +76,11 @@ class RecordFlow {
   // the sources it asks), queues the entry and returns. `answer` runs once
   // the entry is committed, on the audit log's thread (or on the calling
   // thread when the log refuses the entry at once); it must not block.
+  // The GP summary is built on `arena` (a new one when null), which a GP
+  // source call that outlives the request keeps alive until it returns.
   void Start(consent::View view, const ReceivedCredentials& credentials,
              const caregate::v1::SummaryRequest& request, absl::Time call_deadline,
-             Answer answer);
+             std::shared_ptr<google::protobuf::Arena> arena, Answer answer);
 
   // Start, waiting for the answer.
   absl::StatusOr<ViewResult> Run(consent::View view, const ReceivedCredentials& credentials,
@@ -85,7 +93,7 @@ class RecordFlow {
   // what to answer once it is committed.
   Settled Decide(consent::View view, const ReceivedCredentials& credentials,
                  const caregate::v1::SummaryRequest& request, absl::Time call_deadline,
-                 const std::string& request_id);
+                 const std::string& request_id, std::shared_ptr<google::protobuf::Arena> arena);
 
   FlowDependencies deps_;
 };

@@ -218,7 +218,7 @@ TEST_F(RecordFlowTest, SocialWorkerWithConsentGetsTheGpSummaryAndItIsAudited) {
   Consent(caregate::v1::SHARING_DIRECTION_GP_TO_SOCIAL_CARE);
   auto r = Ask(View::kGpSummary, kSocialWorker);
   ASSERT_TRUE(r.ok()) << r.status();
-  ASSERT_TRUE(r->gp_summary.has_value());
+  ASSERT_NE(r->gp_summary, nullptr);
   EXPECT_EQ(r->gp_summary->problems_size(), 1);
   EXPECT_EQ(r->disclosure.basis(), caregate::v1::DISCLOSURE_BASIS_CONSENT);
   EXPECT_EQ(r->disclosure.consent_version(), 1u);
@@ -290,7 +290,7 @@ TEST_F(RecordFlowTest, CombinedProfileCrossChecksIdentity) {
   Consent(caregate::v1::SHARING_DIRECTION_INTEGRATED_TEAM);
   auto r = Ask(View::kCombinedProfile, kInt);
   ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_TRUE(r->gp_summary.has_value());
+  EXPECT_NE(r->gp_summary, nullptr);
   EXPECT_TRUE(r->social_care_summary.has_value());
   EXPECT_EQ(r->identity_check.overall(), caregate::v1::MATCH_RESULT_PARTIAL);
   auto entries = audit_.entries();
@@ -303,7 +303,7 @@ TEST_F(RecordFlowTest, SlowGpSourceCostsOnlyItsOwnTimeInTheCombinedProfile) {
   gp_.delay = absl::Milliseconds(1500);
   auto r = Ask(View::kCombinedProfile, kInt, absl::Milliseconds(800));
   ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_FALSE(r->gp_summary.has_value());
+  EXPECT_EQ(r->gp_summary, nullptr);
   EXPECT_TRUE(r->social_care_summary.has_value());
   bool gp_timed_out = false;
   for (const auto& s : r->disclosure.sources()) {
@@ -318,7 +318,7 @@ TEST_F(RecordFlowTest, GpSourceDownStillAnswersTheCombinedProfile) {
   gp_.status = absl::UnavailableError("503");
   auto r = Ask(View::kCombinedProfile, kInt);
   ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_FALSE(r->gp_summary.has_value());
+  EXPECT_EQ(r->gp_summary, nullptr);
   EXPECT_EQ(r->identity_check.overall(), caregate::v1::MATCH_RESULT_MISSING);
   EXPECT_EQ(r->disclosure.sources(0).status(), caregate::v1::SOURCE_STATUS_UNAVAILABLE);
 }

@@ -21,10 +21,15 @@ grpc::ServerUnaryReactor* RecordServiceImpl::Handle(
     grpc::CallbackServerContext* context, const caregate::v1::SummaryRequest* request,
     consent::View view, const char* method, std::function<void(ViewResult&)> fill) {
   auto* reactor = context->DefaultReactor();
+  // The call's arena, when its messages were allocated on one.
+  std::shared_ptr<google::protobuf::Arena> arena;
+  if (auto* call_arena = dynamic_cast<CallArena*>(context->GetRpcAllocatorState())) {
+    arena = call_arena->arena();
+  }
   auto run = [this, context, request, view, method, reactor, fill = std::move(fill),
-              credentials = CredentialsOf(*context)] {
+              credentials = CredentialsOf(*context), arena = std::move(arena)] {
     const absl::Time start = absl::Now();
-    flow_->Start(view, credentials, *request, CallDeadline(*context),
+    flow_->Start(view, credentials, *request, CallDeadline(*context), arena,
                  [this, start, method, reactor, fill](absl::StatusOr<ViewResult> result) {
                    if (result.ok()) fill(*result);
                    if (metrics_ != nullptr) {
@@ -48,7 +53,8 @@ grpc::ServerUnaryReactor* RecordServiceImpl::GetGpSummary(
     caregate::v1::GetGpSummaryResponse* response) {
   return Handle(context, request, consent::View::kGpSummary, "GetGpSummary",
                 [response](ViewResult& r) {
-                  *response->mutable_gp_summary() = std::move(*r.gp_summary);
+                  // On the call's arena: set, not copied.
+                  response->set_allocated_gp_summary(r.gp_summary);
                   *response->mutable_disclosure() = std::move(r.disclosure);
                 });
 }
@@ -70,7 +76,7 @@ grpc::ServerUnaryReactor* RecordServiceImpl::GetCombinedProfile(
   return Handle(context, request, consent::View::kCombinedProfile, "GetCombinedProfile",
                 [response](ViewResult& r) {
                   auto* profile = response->mutable_combined_profile();
-                  if (r.gp_summary) *profile->mutable_gp_summary() = std::move(*r.gp_summary);
+                  if (r.gp_summary != nullptr) profile->set_allocated_gp_summary(r.gp_summary);
                   if (r.social_care_summary) {
                     *profile->mutable_social_care_summary() = std::move(*r.social_care_summary);
                   }

@@ -1,9 +1,13 @@
 #ifndef CAREGATE_GATEWAY_RECORD_SERVICE_H_
 #define CAREGATE_GATEWAY_RECORD_SERVICE_H_
 
+#include <memory>
 #include <set>
 
+#include "adapters/gp_record_source.h"
 #include "caregate/v1/records.grpc.pb.h"
+#include "google/protobuf/arena.h"
+#include "grpcpp/support/message_allocator.h"
 #include "gateway/metrics.h"
 #include "gateway/record_flow.h"
 #include "gateway/thread_pool.h"
@@ -20,6 +24,36 @@ namespace caregate::gateway {
 // is CPU time, and a hop to another thread costs more than it frees). Any
 // other view runs on the request pool, so that a slow network peer holds a
 // pool thread and never one of gRPC's.
+// The request and response of one call on one protobuf arena, so that a GP
+// summary built there (hundreds of strings and sub-messages) is set into the
+// response without a copy and freed in one go. The arena is shared: a GP
+// source call that outlives its request keeps it alive until it returns.
+class CallArena : public grpc::RpcAllocatorState {
+ public:
+  virtual const std::shared_ptr<google::protobuf::Arena>& arena() const = 0;
+};
+
+template <typename Request, typename Response>
+class ArenaMessageAllocator final : public grpc::MessageAllocator<Request, Response> {
+ public:
+  grpc::MessageHolder<Request, Response>* AllocateMessages() override { return new Holder(); }
+
+ private:
+  class Holder final : public grpc::MessageHolder<Request, Response>, public CallArena {
+   public:
+    Holder()
+        : arena_(std::make_shared<google::protobuf::Arena>(adapters::GpSummaryArenaOptions())) {
+      this->set_request(google::protobuf::Arena::CreateMessage<Request>(arena_.get()));
+      this->set_response(google::protobuf::Arena::CreateMessage<Response>(arena_.get()));
+    }
+    void Release() override { delete this; }
+    const std::shared_ptr<google::protobuf::Arena>& arena() const override { return arena_; }
+
+   private:
+    std::shared_ptr<google::protobuf::Arena> arena_;
+  };
+};
+
 class RecordServiceImpl final : public caregate::v1::RecordService::CallbackService {
  public:
   // Nothing is owned; everything outlives the service.
@@ -28,7 +62,10 @@ class RecordServiceImpl final : public caregate::v1::RecordService::CallbackServ
       : flow_(flow),
         request_pool_(request_pool),
         metrics_(metrics),
-        inline_views_(std::move(inline_views)) {}
+        inline_views_(std::move(inline_views)) {
+    SetMessageAllocatorFor_GetGpSummary(&gp_summary_messages_);
+    SetMessageAllocatorFor_GetCombinedProfile(&combined_profile_messages_);
+  }
 
   grpc::ServerUnaryReactor* GetGpSummary(
       grpc::CallbackServerContext* context, const caregate::v1::SummaryRequest* request,
@@ -51,6 +88,10 @@ class RecordServiceImpl final : public caregate::v1::RecordService::CallbackServ
   ThreadPool* request_pool_;
   Metrics* metrics_;
   const std::set<consent::View> inline_views_;
+  ArenaMessageAllocator<caregate::v1::SummaryRequest, caregate::v1::GetGpSummaryResponse>
+      gp_summary_messages_;
+  ArenaMessageAllocator<caregate::v1::SummaryRequest, caregate::v1::GetCombinedProfileResponse>
+      combined_profile_messages_;
 };
 
 }  // namespace caregate::gateway

@@ -1,13 +1,12 @@
 // GP bundle parsing: parse-and-map throughput beside the raw simdjson DOM parse
 // of the same bytes, per public fixture, in the same run. The ratio map/raw is
 // the figure recorded in bench/RESULTS.md ("## GP bundle parsing"); target
-// >= 0.5. The production path today is the heap-message lines
-// ("parse_and_map_heap", "paired_heap": a fresh heap GpSummary, as the gateway
-// asks GpRecordSource::GetGpSummary). The arena lines ("parse_and_map_arena",
+// >= 0.5. The production path is the arena lines ("parse_and_map_arena",
 // "paired": a fresh GpSummary on a fresh google::protobuf::Arena with
-// adapters::GpSummaryArenaOptions(), arena destroyed) measure what
-// GetGpSummaryInto allows once the gateway allocates its responses on an
-// arena, which it does not yet. The reused message is for comparison only. The "paired"
+// adapters::GpSummaryArenaOptions(), arena destroyed), as the gateway's GP
+// views build the summary on the call's arena through GetGpSummaryInto. The
+// heap lines ("parse_and_map_heap", "paired_heap": GetGpSummary's fresh heap
+// message) and the reused message are for comparison. The "paired"
 // benchmarks time the raw parse and the mapping in the same loop, iteration by
 // iteration (see Paired).
 //
@@ -95,7 +94,7 @@ void ParseAndMapHeap(benchmark::State& state, const Fixture* f) {
                           static_cast<int64_t>(json->size()));
 }
 
-// One arena mapping: a fresh arena (GpSummaryArenaOptions) and a fresh
+// One production mapping: a fresh arena (GpSummaryArenaOptions) and a fresh
 // GpSummary on it, filled by ParseStructuredRecordInto (as the sources'
 // GetGpSummaryInto do), then the arena is destroyed. False if it failed.
 bool MapOnArena(absl::string_view json,
@@ -107,7 +106,7 @@ bool MapOnArena(absl::string_view json,
   return s.ok();
 }
 
-// The arena path (see MapOnArena); not the gateway's path yet.
+// The production path (see MapOnArena).
 void ParseAndMapArena(benchmark::State& state, const Fixture* f) {
   const std::string* json = &f->json;
   const caregate::adapters::gpconnect::ParseOptions options = Options();
@@ -143,9 +142,9 @@ void ParseAndMapReused(benchmark::State& state, const Fixture* f) {
 }
 
 // Both in one loop: each iteration times one raw parse and then one
-// parse-and-map of the same bytes (MapOnArena, arena destroyed inside the
-// timed span; or, with `heap` — the production path — a fresh heap message
-// destroyed inside the timed span, as in ParseAndMapHeap), microseconds apart, and the
+// parse-and-map of the same bytes (production: MapOnArena, arena destroyed
+// inside the timed span; or, with `heap`, a fresh heap message destroyed
+// inside the timed span, as in ParseAndMapHeap), microseconds apart, and the
 // counters report the medians of the per-iteration times. The ratio of the two
 // medians is far less sensitive to other load on a shared machine than the
 // ratio of two benchmarks run seconds apart, which is what the lines above

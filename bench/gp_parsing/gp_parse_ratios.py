@@ -3,17 +3,16 @@
 and, for each way of mapping, its MB/s and ratio to the raw parse (median of
 the repetitions):
 
-  heap    the production path today: a fresh heap message, as the gateway
-          asks GpRecordSource::GetGpSummary
-  arena   a fresh GpSummary on a fresh Arena (adapters::GpSummaryArenaOptions()),
-          arena destroyed each time: what GetGpSummaryInto allows once the
-          gateway allocates its responses on an arena (not done yet)
-  reused  one reused message; not a production path
+  arena   the production path: a fresh GpSummary on a fresh Arena
+          (adapters::GpSummaryArenaOptions()), arena destroyed each time, as
+          the gateway's GP views build it on the call's arena
+  heap    a fresh heap message (GpRecordSource::GetGpSummary); for comparison
+  reused  one reused message; for comparison
 
 then the paired ratios (raw parse and mapping timed in the same loop, iteration
 by iteration: the median over repetitions of the ratio of the per-iteration
-medians), which hold up better on a shared, loaded machine: "paired heap" for
-the production path, the one the >= 0.5 target applies to, and "paired arena".
+medians), which hold up better on a shared, loaded machine: "paired arena" for
+the production path, the one the >= 0.5 target applies to, and "paired heap".
 
 usage: gp_parse_ratios.py BUILD_DIR/bench/gp_parsing/gp_parse_bench [REPETITIONS] [FILTER]
 """
@@ -37,8 +36,8 @@ for b in json.loads(out)["benchmarks"]:
         rates.setdefault(fixture, {})[kind] = b["ratio"]
     else:
         rates.setdefault(fixture, {})[kind] = b["bytes_per_second"] / 1e6
-print("| fixture | raw simdjson MB/s | arena MB/s | ratio | heap (production) MB/s | ratio "
-      "| reused MB/s | ratio | paired arena | paired heap (production) |")
+print("| fixture | raw simdjson MB/s | arena (production) MB/s | ratio | heap MB/s | ratio "
+      "| reused MB/s | ratio | paired arena (production) | paired heap |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for fixture, r in sorted(rates.items()):
     raw = r["raw_simdjson"]
