@@ -6,9 +6,9 @@
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "caregate/v1/audit.pb.h"
+#include "common/await.h"
 
 namespace caregate::consent {
 
@@ -42,14 +42,8 @@ class AuditLog {
 
   // AppendAsync, waiting for the answer.
   absl::StatusOr<uint64_t> Append(const caregate::v1::AuditEntry& entry, absl::Time deadline) {
-    absl::StatusOr<uint64_t> answer;
-    absl::Notification answered;
-    AppendAsync(entry, deadline, [&](absl::StatusOr<uint64_t> index) {
-      answer = std::move(index);
-      answered.Notify();
-    });
-    answered.WaitForNotification();
-    return answer;
+    return common::Await<absl::StatusOr<uint64_t>>(
+        [&](auto done) { AppendAsync(entry, deadline, std::move(done)); });
   }
 };
 

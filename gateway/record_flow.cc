@@ -5,8 +5,8 @@
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "common/await.h"
 #include "common/log.h"
 #include "common/status.h"
 #include "gateway/identity_check.h"
@@ -222,14 +222,9 @@ void RecordFlow::Start(View view, const ReceivedCredentials& credentials,
 absl::StatusOr<ViewResult> RecordFlow::Run(View view, const ReceivedCredentials& credentials,
                                            const caregate::v1::SummaryRequest& request,
                                            absl::Time call_deadline) {
-  absl::StatusOr<ViewResult> result;
-  absl::Notification answered;
-  Start(view, credentials, request, call_deadline, nullptr, [&](absl::StatusOr<ViewResult> r) {
-    result = std::move(r);
-    answered.Notify();
+  return common::Await<absl::StatusOr<ViewResult>>([&](auto done) {
+    Start(view, credentials, request, call_deadline, nullptr, std::move(done));
   });
-  answered.WaitForNotification();
-  return result;
 }
 
 RecordFlow::Settled RecordFlow::Decide(View view, const ReceivedCredentials& credentials,
