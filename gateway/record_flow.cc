@@ -329,9 +329,9 @@ RecordFlow::Settled RecordFlow::Decide(View view, const ReceivedCredentials& cre
   // still read the summary from the same snapshot. Dropped before any wait on
   // the GP source, so a slow GP never holds a council store connection.
   std::unique_ptr<adapters::CouncilReading> council_reading;
-  auto ask_social_care = [&](Where where) {
+  auto ask_social_care = [&] {
     return std::make_unique<Asking<caregate::v1::SocialCareSummary>>(
-        *deps_.source_pool, deps_.metrics, caregate::v1::SOURCE_KIND_SOCIAL_CARE, where,
+        *deps_.source_pool, deps_.metrics, caregate::v1::SOURCE_KIND_SOCIAL_CARE, Where::kHere,
         [sc = deps_.social_care, source_request,
          reading = std::shared_ptr<adapters::CouncilReading>(std::move(council_reading))] {
           return reading != nullptr ? reading->Summary()
@@ -394,7 +394,7 @@ RecordFlow::Settled RecordFlow::Decide(View view, const ReceivedCredentials& cre
     asking_gp = ask_gp(wants_social_care ? Where::kPool : Where::kHere);
   }
   std::unique_ptr<Asking<caregate::v1::SocialCareSummary>> asking_social_care;
-  if (wants_social_care) asking_social_care = ask_social_care(Where::kHere);
+  if (wants_social_care) asking_social_care = ask_social_care();
   if (asking_gp != nullptr && !gp.asked) gp = asking_gp->Wait(source_deadline);
   Outcome<caregate::v1::SocialCareSummary> social_care;
   social_care.kind = caregate::v1::SOURCE_KIND_SOCIAL_CARE;

@@ -14,16 +14,6 @@
 
 namespace caregate::gateway {
 
-// caregate.v1.RecordService on the gRPC callback API. The handlers are thin:
-// each copies the call's credentials and starts the request flow
-// (RecordFlow); the flow's answer, given once the audit entry is committed,
-// finishes the reactor with the view or with the error through ToGrpcStatus.
-//
-// Where the flow runs: a view named in `inline_views` runs on gRPC's own
-// thread, for views whose stores are all embedded in the process (their work
-// is CPU time, and a hop to another thread costs more than it frees). Any
-// other view runs on the request pool, so that a slow network peer holds a
-// pool thread and never one of gRPC's.
 // The request and response of one call on one protobuf arena, so that a GP
 // summary built there (hundreds of strings and sub-messages) is set into the
 // response without a copy and freed in one go. The arena is shared: a GP
@@ -54,6 +44,19 @@ class ArenaMessageAllocator final : public grpc::MessageAllocator<Request, Respo
   };
 };
 
+// caregate.v1.RecordService on the gRPC callback API. The handlers are thin:
+// each copies the call's credentials and starts the request flow
+// (RecordFlow); the flow's answer, given once the audit entry is committed,
+// finishes the reactor with the view or with the error through ToGrpcStatus.
+//
+// Where the flow runs: a view named in `inline_views` runs on gRPC's own
+// thread, for views whose stores are all embedded in the process (their work
+// is CPU time, and a hop to another thread costs more than it frees). Any
+// other view runs on the request pool, so that a slow network peer holds a
+// pool thread and never one of gRPC's.
+//
+// GetGpSummary and GetCombinedProfile allocate their messages on a call arena
+// (ArenaMessageAllocator).
 class RecordServiceImpl final : public caregate::v1::RecordService::CallbackService {
  public:
   // Nothing is owned; everything outlives the service.
