@@ -99,7 +99,7 @@ absl::StatusOr<v1::ConsentFact> ConsentServiceImpl::Change(const ReceivedCredent
   if (action == v1::AUDIT_ACTION_WITHDRAW_CONSENT) {
     auto history = ledger_->History(*nhs, deadline);
     if (!history.ok()) return history.status();
-    const v1::ConsentStatus status = consent::ledger::EvaluateStatus(*history, now);
+    const v1::ConsentStatus status = consent::ledger::EvaluateStatus(**history, now);
     bool in_force = false;
     for (const auto& ds : status.directions()) {
       if (ds.direction() == fact.direction() && ds.state() != v1::CONSENT_STATE_NONE) {
@@ -160,7 +160,7 @@ absl::StatusOr<v1::ConsentFact> ConsentServiceImpl::Withdraw(
   return Change(creds, deadline, v1::AUDIT_ACTION_WITHDRAW_CONSENT, request.nhs_number(), fact);
 }
 
-absl::StatusOr<std::vector<v1::ConsentFact>> ConsentServiceImpl::ReadHistory(
+absl::StatusOr<consent::ledger::FactHistory> ConsentServiceImpl::ReadHistory(
     const ReceivedCredentials& creds, const std::string& raw_nhs_number, absl::Time deadline) {
   auto principal = authenticator_->Authenticate(creds.view());
   if (!principal.ok()) return principal.status();
@@ -178,7 +178,7 @@ absl::StatusOr<v1::ConsentStatus> ConsentServiceImpl::Status(
     absl::Time deadline) {
   auto history = ReadHistory(creds, request.nhs_number(), deadline);
   if (!history.ok()) return history.status();
-  v1::ConsentStatus all = consent::ledger::EvaluateStatus(*history, clock_->Now());
+  v1::ConsentStatus all = consent::ledger::EvaluateStatus(**history, clock_->Now());
   v1::ConsentStatus out;
   out.set_version(all.version());
   for (const auto& ds : all.directions()) {
@@ -196,7 +196,7 @@ absl::StatusOr<v1::ListConsentHistoryResponse> ConsentServiceImpl::History(
   auto history = ReadHistory(creds, request.nhs_number(), deadline);
   if (!history.ok()) return history.status();
   v1::ListConsentHistoryResponse out;
-  for (auto& f : *history) *out.add_facts() = std::move(f);
+  for (const auto& f : **history) *out.add_facts() = f;
   return out;
 }
 

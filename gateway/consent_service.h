@@ -80,7 +80,7 @@ class ConsentServiceImpl final : public caregate::v1::ConsentService::CallbackSe
   grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* context,
                                   std::function<absl::Status()> body);
   // Reads the person's history after authentication and the read-role check.
-  absl::StatusOr<std::vector<caregate::v1::ConsentFact>> ReadHistory(
+  absl::StatusOr<consent::ledger::FactHistory> ReadHistory(
       const ReceivedCredentials& creds, const std::string& raw_nhs_number, absl::Time deadline);
   // Records `fact` (already built from the request) after the role check and
   // validation, auditing the outcome.

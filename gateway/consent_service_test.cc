@@ -375,7 +375,12 @@ TEST(OpenConsentTest, EmbeddedDemoConfigurationStartsFromNothing) {
   auto principal = parts->authenticator->VerifyToken(*token);
   ASSERT_TRUE(principal.ok()) << principal.status();
   EXPECT_EQ(principal->role, consent::Role::kGp);
-  // Opening again keeps the same keys (the token still verifies).
+  // While it is open, the ledger's SQLite file is this gateway's alone.
+  auto second = consent::OpenConsent(config->consent(), dir.path(), common::Clock::Real());
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
+  // Opening again after closing keeps the same keys (the token still
+  // verifies).
+  parts = absl::CancelledError("closed");
   auto again = consent::OpenConsent(config->consent(), dir.path(), common::Clock::Real());
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_TRUE(again->authenticator->VerifyToken(*token).ok());

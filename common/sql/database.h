@@ -115,16 +115,29 @@ class Lease {
   std::unique_ptr<Connection> connection_;
 };
 
+// Who may use a SQLite file while it is open (PostgreSQL ignores this).
+enum class Sharing {
+  // Any process, as SQLite's WAL allows: readers anywhere, one writer at a
+  // time.
+  kShared,
+  // This process only, through one connection: SQLite's EXCLUSIVE locking
+  // mode, so nothing else can read or write the file until it is closed, and
+  // no transaction takes a file lock (no fcntl per transaction). For a store
+  // whose owner keeps state derived from it in memory.
+  kThisProcessOnly,
+};
+
 // A pool of connections to one database. Thread-safe.
 class Database {
  public:
   // Opens a store from its configuration. Relative SQLite paths are resolved
   // against `data_dir`; the parent directory is created. Fails with
-  // UNAVAILABLE when the database cannot be opened or reached, naming
-  // `config_path` (e.g. "audit.store") in the message.
+  // UNAVAILABLE when the database cannot be opened or reached (or, with
+  // kThisProcessOnly, is open in another process), naming `config_path`
+  // (e.g. "audit.store") in the message.
   static absl::StatusOr<std::unique_ptr<Database>> Open(
       const caregate::config::v1::StoreConfig& store, absl::string_view data_dir,
-      absl::string_view config_path);
+      absl::string_view config_path, Sharing sharing = Sharing::kShared);
 
   virtual ~Database() = default;
   virtual Engine engine() const = 0;

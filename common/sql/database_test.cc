@@ -3,6 +3,10 @@
 
 #include "common/sql/database.h"
 
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <thread>
 
 #include "absl/time/clock.h"
@@ -204,6 +208,51 @@ TEST(DatabaseOpenTest, UnopenableSqlitePathIsUnavailable) {
   auto db = Database::Open(store, "", "consent.store");
   EXPECT_EQ(db.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(std::string(db.status().message()), HasSubstr("consent.store"));
+}
+
+// A store for this process only: no other process can read it (a plain
+// SQLite reader is refused), a second opener is told why, and the file is
+// free again once the first is closed.
+TEST(DatabaseOpenTest, AFileForThisProcessOnlyIsRefusedToEveryOtherOpener) {
+  caregate::testing::TempDir dir;
+  caregate::config::v1::StoreConfig store;
+  store.mutable_sqlite()->set_path("owned.db");
+  auto first = Database::Open(store, dir.path(), "consent.store", Sharing::kThisProcessOnly);
+  ASSERT_TRUE(first.ok()) << first.status();
+  {
+    auto lease = (*first)->Acquire(absl::Now() + absl::Seconds(10));
+    ASSERT_TRUE(lease.ok());
+    ASSERT_TRUE((*lease)->ExecuteScript("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1);",
+                                        absl::Now() + absl::Seconds(10))
+                    .ok());
+  }
+
+  const std::string path = dir.path() + "/owned.db";
+  const pid_t child = fork();
+  if (child == 0) {
+    sqlite3* db = nullptr;
+    int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+    if (rc == SQLITE_OK) rc = sqlite3_exec(db, "SELECT x FROM t", nullptr, nullptr, nullptr);
+    _exit(rc == SQLITE_BUSY ? 0 : 1);
+  }
+  int wstatus = 0;
+  ASSERT_EQ(waitpid(child, &wstatus, 0), child);
+  EXPECT_TRUE(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) << "another process could read";
+
+  auto second = Database::Open(store, dir.path(), "consent.store", Sharing::kThisProcessOnly);
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(second.status().message()),
+              HasSubstr("consent.store: the SQLite file is in use by another process"));
+
+  first->reset();
+  auto third = Database::Open(store, dir.path(), "consent.store", Sharing::kThisProcessOnly);
+  ASSERT_TRUE(third.ok()) << third.status();
+  auto lease = (*third)->Acquire(absl::Now() + absl::Seconds(10));
+  ASSERT_TRUE(lease.ok());
+  auto rows = (*lease)->Query("SELECT x FROM t", {}, absl::Now() + absl::Seconds(10));
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0][0].AsInt(), 1);
 }
 
 }  // namespace

@@ -46,14 +46,14 @@ void PooledDatabase::Release(std::unique_ptr<Connection> connection) {
 
 absl::StatusOr<std::unique_ptr<Database>> Database::Open(
     const caregate::config::v1::StoreConfig& store, absl::string_view data_dir,
-    absl::string_view config_path) {
+    absl::string_view config_path, Sharing sharing) {
   switch (store.engine_case()) {
     case caregate::config::v1::StoreConfig::kSqlite: {
       std::string path = store.sqlite().path();
       if (!path.empty() && path.front() != '/' && path != ":memory:" && !data_dir.empty()) {
         path = absl::StrCat(data_dir, "/", path);
       }
-      return OpenSqlite(path, config_path);
+      return OpenSqlite(path, config_path, sharing);
     }
     case caregate::config::v1::StoreConfig::kPostgres:
       return OpenPostgres(store.postgres().conninfo(),

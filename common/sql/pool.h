@@ -44,7 +44,8 @@ class PooledDatabase : public Database {
 // Opens the engine-specific databases (sqlite_database.cc,
 // postgres_database.cc).
 absl::StatusOr<std::unique_ptr<Database>> OpenSqlite(const std::string& path,
-                                                     absl::string_view config_path);
+                                                     absl::string_view config_path,
+                                                     Sharing sharing);
 absl::StatusOr<std::unique_ptr<Database>> OpenPostgres(const std::string& conninfo,
                                                        int pool_size,
                                                        absl::string_view config_path);

@@ -45,7 +45,7 @@ absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
 class SqliteConnection final : public PooledConnection {
  public:
   static absl::StatusOr<std::unique_ptr<PooledConnection>> Open(
-      const std::string& path, const std::string& config_path) {
+      const std::string& path, const std::string& config_path, Sharing sharing) {
     sqlite3* db = nullptr;
     int rc = sqlite3_open_v2(path.c_str(), &db,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
@@ -61,10 +61,23 @@ class SqliteConnection final : public PooledConnection {
     // temp_store=MEMORY: statement journals (a multi-row INSERT inside a
     // transaction) and temporary b-trees stay in memory instead of spilling
     // to a file under /var/tmp.
+    // This process only: EXCLUSIVE locking mode, set before WAL mode so the
+    // WAL index lives in this connection's memory, and the file locked now by
+    // a first read rather than at the first request. Another process holding
+    // the file is reported at once, not after a long busy wait.
+    const bool exclusive = sharing == Sharing::kThisProcessOnly;
     absl::Status s = c->ExecuteScript(
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-        " PRAGMA temp_store=MEMORY;",
-        absl::Now() + absl::Seconds(30));
+        absl::StrCat(exclusive ? "PRAGMA locking_mode=EXCLUSIVE; " : "",
+                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+                     " PRAGMA temp_store=MEMORY;",
+                     exclusive ? " SELECT count(*) FROM sqlite_master;" : ""),
+        absl::Now() + (exclusive ? absl::Seconds(1) : absl::Seconds(30)));
+    if (exclusive && (absl::IsAborted(s) || absl::IsDeadlineExceeded(s))) {
+      return absl::UnavailableError(
+          absl::StrCat(config_path, ": the SQLite file is in use by another process or "
+                                    "connection (this store is opened by one caregate process "
+                                    "at a time)"));
+    }
     if (!s.ok()) {
       return absl::UnavailableError(absl::StrCat(config_path, ": ", s.message()));
     }
@@ -242,7 +255,8 @@ class SqliteConnection final : public PooledConnection {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Database>> OpenSqlite(const std::string& path,
-                                                     absl::string_view config_path) {
+                                                     absl::string_view config_path,
+                                                     Sharing sharing) {
   // SQLite counts every allocation under one process-wide mutex unless told
   // not to; caregate never reads those counts, and every connection of every
   // store would otherwise contend for that lock. This must happen before the
@@ -256,9 +270,11 @@ absl::StatusOr<std::unique_ptr<Database>> OpenSqlite(const std::string& path,
   auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   std::string where(config_path);
+  // A file this process holds exclusively has one connection: a second
+  // would be locked out by the first.
   auto db = std::make_unique<PooledDatabase>(
-      Engine::kSqlite, kSqlitePoolSize,
-      [path, where]() { return SqliteConnection::Open(path, where); });
+      Engine::kSqlite, sharing == Sharing::kThisProcessOnly ? 1 : kSqlitePoolSize,
+      [path, where, sharing]() { return SqliteConnection::Open(path, where, sharing); });
   // Open one connection now so a bad path fails at start-up, not at the
   // first request.
   auto lease = db->Acquire(absl::Now() + absl::Seconds(30));

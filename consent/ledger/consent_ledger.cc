@@ -226,15 +226,15 @@ absl::StatusOr<ConsentFact> MemoryConsentLedger::Append(ConsentFact fact,
   return fact;
 }
 
-absl::StatusOr<std::vector<ConsentFact>> MemoryConsentLedger::History(absl::string_view nhs_number,
-                                                                      absl::Time deadline) {
-  std::vector<ConsentFact> history;
+absl::StatusOr<FactHistory> MemoryConsentLedger::History(absl::string_view nhs_number,
+                                                         absl::Time deadline) {
+  auto history = std::make_shared<std::vector<ConsentFact>>();
   {
     absl::MutexLock lock(&mu_);
     auto it = facts_.find(nhs_number);
-    if (it != facts_.end()) history = it->second;
+    if (it != facts_.end()) *history = it->second;
   }
-  if (auto s = VerifyChain(history); !s.ok()) return s;
+  if (auto s = VerifyChain(*history); !s.ok()) return s;
   return history;
 }
 

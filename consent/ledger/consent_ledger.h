@@ -20,6 +20,10 @@ namespace caregate::consent::ledger {
 using caregate::v1::ConsentFact;
 using caregate::v1::ConsentStatus;
 
+// A person's facts, oldest first: shared and immutable, so a decision can keep
+// the facts it read without copying them. Never null.
+using FactHistory = std::shared_ptr<const std::vector<ConsentFact>>;
+
 // Checks a fact before it is recorded; the error (INVALID_ARGUMENT, reason
 // INVALID_CONSENT, or INVALID_NHS_NUMBER) names the field and the rule:
 //   nhs_number (Modulus 11), direction (specified), decision (PERMIT or
@@ -79,8 +83,8 @@ class ConsentLedger {
 
   // Every fact for the person, oldest first, with the hash chain verified
   // (INTERNAL, CONSENT_LEDGER_CORRUPT, when a stored fact was altered).
-  virtual absl::StatusOr<std::vector<ConsentFact>> History(absl::string_view nhs_number,
-                                                           absl::Time deadline) = 0;
+  virtual absl::StatusOr<FactHistory> History(absl::string_view nhs_number,
+                                              absl::Time deadline) = 0;
 
   // The person's latest version, 0 when nothing was ever recorded. Cheap: for
   // the "decide twice" re-check.
@@ -93,8 +97,8 @@ class MemoryConsentLedger : public ConsentLedger {
  public:
   absl::StatusOr<ConsentFact> Append(ConsentFact fact, const BeforeCommit& before_commit,
                                      absl::Time deadline) override;
-  absl::StatusOr<std::vector<ConsentFact>> History(absl::string_view nhs_number,
-                                                   absl::Time deadline) override;
+  absl::StatusOr<FactHistory> History(absl::string_view nhs_number,
+                                      absl::Time deadline) override;
   absl::StatusOr<uint64_t> LatestVersion(absl::string_view nhs_number,
                                          absl::Time deadline) override;
   // Tests only: mutable access to a stored fact, to prove tampering is caught.

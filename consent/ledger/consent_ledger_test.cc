@@ -3,6 +3,8 @@
 // transaction.
 #include "consent/ledger/consent_ledger.h"
 
+#include <algorithm>
+#include <atomic>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -94,14 +96,14 @@ TEST_P(LedgerTest, VersionsAreHashLinkedPerPerson) {
 
   auto history = ledger_->History(kNhs, Soon());
   ASSERT_TRUE(history.ok()) << history.status();
-  ASSERT_EQ(history->size(), 2u);
-  EXPECT_EQ((*history)[0].decision(), v1::CONSENT_DECISION_PERMIT);
-  EXPECT_EQ((*history)[1].SerializeAsString(), c->SerializeAsString());
+  ASSERT_EQ((*history)->size(), 2u);
+  EXPECT_EQ((**history)[0].decision(), v1::CONSENT_DECISION_PERMIT);
+  EXPECT_EQ((**history)[1].SerializeAsString(), c->SerializeAsString());
   EXPECT_EQ(*ledger_->LatestVersion(kNhs, Soon()), 2u);
   EXPECT_EQ(*ledger_->LatestVersion("9000000009", Soon()), 0u);
-  EXPECT_TRUE(ledger_->History("9000000009", Soon())->empty());
+  EXPECT_TRUE((*ledger_->History("9000000009", Soon()))->empty());
 
-  ConsentStatus status = EvaluateStatus(*history, absl::Now());
+  ConsentStatus status = EvaluateStatus(**history, absl::Now());
   EXPECT_EQ(status.version(), 2u);
   EXPECT_EQ(status.directions(0).state(), v1::CONSENT_STATE_NONE);
 }
@@ -138,16 +140,63 @@ TEST_P(LedgerTest, ConcurrentAppendsForOnePersonGetContiguousVersions) {
   EXPECT_EQ(failures.load(), 0);
   auto history = ledger_->History(kNhs, Soon());
   ASSERT_TRUE(history.ok()) << history.status();
-  EXPECT_EQ(history->size(), 20u);
+  EXPECT_EQ((*history)->size(), 20u);
+}
+
+// Readers running beside appends: every read is a whole, verified history, a
+// reader never sees the version go back, and once the appends are done every
+// read sees all of them (a SQLite ledger remembers histories; this is what
+// proves it forgets them at the right time).
+TEST_P(LedgerTest, ReadsBesideAppendsSeeEveryCommittedChange) {
+  ASSERT_TRUE(Append(Fact(kNhs, v1::CONSENT_DECISION_PERMIT)).ok());
+  ASSERT_EQ((*ledger_->History(kNhs, Soon()))->size(), 1u);
+  std::atomic<bool> appending{true};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 2; ++t) {
+    readers.emplace_back([&] {
+      uint64_t seen = 0;
+      while (appending.load()) {
+        auto history = ledger_->History(kNhs, Soon());
+        auto latest = ledger_->LatestVersion(kNhs, Soon());
+        if (!history.ok() || !latest.ok() || (*history)->empty() ||
+            (*history)->back().version() != (*history)->size() || *latest < seen ||
+            (*history)->size() < seen) {
+          ++failures;
+        }
+        if (latest.ok()) seen = std::max<uint64_t>(seen, *latest);
+      }
+    });
+  }
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(ledger_
+                    ->Append(Fact(kNhs, i % 2 == 1 ? v1::CONSENT_DECISION_WITHDRAWN
+                                                   : v1::CONSENT_DECISION_PERMIT),
+                             [](const ConsentFact&) { return absl::StatusOr<uint64_t>(1); },
+                             Soon())
+                    .ok());
+    EXPECT_EQ(*ledger_->LatestVersion(kNhs, Soon()), i + 2u);
+  }
+  appending = false;
+  for (auto& r : readers) r.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto history = ledger_->History(kNhs, Soon());
+  ASSERT_TRUE(history.ok()) << history.status();
+  EXPECT_EQ((*history)->size(), 11u);
+  EXPECT_EQ((*history)->back().decision(), v1::CONSENT_DECISION_WITHDRAWN);
+  EXPECT_EQ(*ledger_->LatestVersion(kNhs, Soon()), 11u);
 }
 
 TEST_P(LedgerTest, StoredFactsCannotBeChangedOrRemoved) {
   if (GetParam() == Backend::kMemory) GTEST_SKIP() << "SQL triggers only";
   ASSERT_TRUE(Append(Fact(kNhs, v1::CONSENT_DECISION_DISSENT)).ok());
-  auto lease = sql_->database()->Acquire(Soon());
-  ASSERT_TRUE(lease.ok());
-  EXPECT_FALSE((*lease)->Execute("UPDATE consent_facts SET direction = 2", {}, Soon()).ok());
-  EXPECT_FALSE((*lease)->Execute("DELETE FROM consent_facts", {}, Soon()).ok());
+  {
+    // A SQLite ledger has one connection: give it back before reading.
+    auto lease = sql_->database()->Acquire(Soon());
+    ASSERT_TRUE(lease.ok());
+    EXPECT_FALSE((*lease)->Execute("UPDATE consent_facts SET direction = 2", {}, Soon()).ok());
+    EXPECT_FALSE((*lease)->Execute("DELETE FROM consent_facts", {}, Soon()).ok());
+  }
   EXPECT_EQ(*ledger_->LatestVersion(kNhs, Soon()), 1u);
 }
 
@@ -206,10 +255,16 @@ TEST(SqliteLedgerTest, SurvivesReopening) {
   }
   auto l = SqlConsentLedger::Open(store, dir.path());
   ASSERT_TRUE(l.ok()) << l.status();
+  // The file belongs to this ledger while it is open: a second ledger on it
+  // is refused, so nothing can change the histories this one remembers.
+  auto second = SqlConsentLedger::Open(store, dir.path());
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(second.status().message()),
+              ::testing::HasSubstr("consent.store: the SQLite file is in use"));
   auto history = (*l)->History(kNhs, Soon());
   ASSERT_TRUE(history.ok());
-  ASSERT_EQ(history->size(), 1u);
-  EXPECT_EQ((*history)[0].audit_index(), 7u);
+  ASSERT_EQ((*history)->size(), 1u);
+  EXPECT_EQ((**history)[0].audit_index(), 7u);
 }
 
 }  // namespace

@@ -54,8 +54,12 @@ absl::StatusOr<ConsentFact> Parse(const Value& v) {
 
 }  // namespace
 
+SqlConsentLedger::SqlConsentLedger(std::unique_ptr<common::sql::Database> db, Remember remember)
+    : db_(std::move(db)),
+      remembered_(remember == Remember::kHistories ? std::make_unique<Remembered>() : nullptr) {}
+
 absl::StatusOr<std::unique_ptr<SqlConsentLedger>> SqlConsentLedger::Create(
-    std::unique_ptr<common::sql::Database> db, absl::Time deadline) {
+    std::unique_ptr<common::sql::Database> db, absl::Time deadline, Remember remember) {
   if (db == nullptr) return absl::InvalidArgumentError("consent ledger: no database");
   auto lease = db->Acquire(deadline);
   if (!lease.ok()) return lease.status();
@@ -63,20 +67,29 @@ absl::StatusOr<std::unique_ptr<SqlConsentLedger>> SqlConsentLedger::Create(
   if (auto s = (*lease)->ExecuteScript(pg ? kPostgresSchema : kSqliteSchema, deadline); !s.ok()) {
     return s;
   }
-  return std::unique_ptr<SqlConsentLedger>(new SqlConsentLedger(std::move(db)));
+  return std::unique_ptr<SqlConsentLedger>(new SqlConsentLedger(std::move(db), remember));
 }
 
 absl::StatusOr<std::unique_ptr<SqlConsentLedger>> SqlConsentLedger::Open(
     const caregate::config::v1::StoreConfig& store, absl::string_view data_dir) {
-  auto db = common::sql::Database::Open(store, data_dir, "consent.store");
+  const bool sqlite = store.has_sqlite();
+  auto db = common::sql::Database::Open(
+      store, data_dir, "consent.store",
+      sqlite ? common::sql::Sharing::kThisProcessOnly : common::sql::Sharing::kShared);
   if (!db.ok()) return db.status();
-  return Create(*std::move(db), absl::Now() + absl::Seconds(30));
+  return Create(*std::move(db), absl::Now() + absl::Seconds(30),
+                sqlite ? Remember::kHistories : Remember::kNothing);
 }
 
 absl::StatusOr<ConsentFact> SqlConsentLedger::Append(ConsentFact fact,
                                                      const BeforeCommit& before_commit,
                                                      absl::Time deadline) {
   ConsentFact stored;
+  if (remembered_ != nullptr) {
+    absl::MutexLock lock(&remembered_->mu);
+    ++remembered_->changing;
+    ++remembered_->changes;
+  }
   // A retry (busy / serialisation failure) is safe only before the audit
   // entry was written; after it, a failure is final.
   bool audited = false;
@@ -116,20 +129,49 @@ absl::StatusOr<ConsentFact> SqlConsentLedger::Append(ConsentFact fact,
     stored = std::move(next);
     return absl::OkStatus();
   });
+  if (remembered_ != nullptr) {
+    // Forgotten even when the commit failed: the store decides what is true.
+    absl::MutexLock lock(&remembered_->mu);
+    --remembered_->changing;
+    ++remembered_->changes;
+    remembered_->people.erase(fact.nhs_number());
+  }
   if (!s.ok()) return s;
   return stored;
 }
 
-absl::StatusOr<std::vector<ConsentFact>> SqlConsentLedger::History(absl::string_view nhs_number,
-                                                                   absl::Time deadline) {
+absl::StatusOr<FactHistory> SqlConsentLedger::History(absl::string_view nhs_number,
+                                                      absl::Time deadline) {
+  if (remembered_ == nullptr) return ReadHistory(nhs_number, deadline);
+  uint64_t changes;
+  {
+    absl::MutexLock lock(&remembered_->mu);
+    if (remembered_->changing == 0) {
+      auto it = remembered_->people.find(nhs_number);
+      if (it != remembered_->people.end()) return it->second;
+    }
+    changes = remembered_->changes;
+  }
+  auto history = ReadHistory(nhs_number, deadline);
+  if (!history.ok()) return history.status();
+  absl::MutexLock lock(&remembered_->mu);
+  if (remembered_->changing == 0 && remembered_->changes == changes) {
+    if (remembered_->people.size() >= Remembered::kMaxPeople) remembered_->people.clear();
+    remembered_->people.emplace(nhs_number, *history);
+  }
+  return history;
+}
+
+absl::StatusOr<FactHistory> SqlConsentLedger::ReadHistory(absl::string_view nhs_number,
+                                                          absl::Time deadline) {
   auto lease = db_->Acquire(deadline);
   if (!lease.ok()) return lease.status();
   auto rows =
       (*lease)->Query("SELECT fact FROM consent_facts WHERE nhs_number = ? ORDER BY version",
                       {Value::Text(std::string(nhs_number))}, deadline);
   if (!rows.ok()) return rows.status();
-  std::vector<ConsentFact> history;
-  history.reserve(rows->size());
+  auto history = std::make_shared<std::vector<ConsentFact>>();
+  history->reserve(rows->size());
   for (const auto& row : *rows) {
     auto f = Parse(row[0]);
     if (!f.ok()) return f.status();
@@ -138,14 +180,19 @@ absl::StatusOr<std::vector<ConsentFact>> SqlConsentLedger::History(absl::string_
                                                     "another person"),
                                 common::kReasonConsentLedgerCorrupt);
     }
-    history.push_back(*std::move(f));
+    history->push_back(*std::move(f));
   }
-  if (auto s = VerifyChain(history); !s.ok()) return s;
+  if (auto s = VerifyChain(*history); !s.ok()) return s;
   return history;
 }
 
 absl::StatusOr<uint64_t> SqlConsentLedger::LatestVersion(absl::string_view nhs_number,
                                                          absl::Time deadline) {
+  if (remembered_ != nullptr) {
+    auto history = History(nhs_number, deadline);
+    if (!history.ok()) return history.status();
+    return (*history)->empty() ? 0 : (*history)->back().version();
+  }
   auto lease = db_->Acquire(deadline);
   if (!lease.ok()) return lease.status();
   auto rows = (*lease)->Query("SELECT MAX(version) FROM consent_facts WHERE nhs_number = ?",

@@ -378,8 +378,7 @@ absl::StatusOr<Decision> ConsentModule::Decide(const DecisionRequest& request,
 
   auto read = ledger_->History(request.nhs_number, deadline);
   if (!read.ok()) return read.status();
-  d.consent_history =
-      std::make_shared<const std::vector<v1::ConsentFact>>(*std::move(read));
+  d.consent_history = *std::move(read);
   const std::vector<v1::ConsentFact>* history = d.consent_history.get();
 
   if (request.emergency.has_value()) {
@@ -427,7 +426,7 @@ absl::StatusOr<Decision> ConsentModule::Recheck(const Decision& decision, absl::
   if (history == nullptr || *latest != decision.consent_version) {
     auto read = ledger_->History(decision.request.nhs_number, deadline);
     if (!read.ok()) return read.status();
-    history = std::make_shared<const std::vector<v1::ConsentFact>>(*std::move(read));
+    history = *std::move(read);
   }
   Decision again = decision;
   ApplyConsent(*history, &again);
