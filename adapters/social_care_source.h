@@ -40,7 +40,17 @@ class CouncilReading {
  public:
   virtual ~CouncilReading() = default;
   virtual absl::StatusOr<CouncilRelationship> Relationship() = 0;
-  virtual absl::StatusOr<caregate::v1::SocialCareSummary> Summary() = 0;
+  // Fills `out`, which the caller owns and which may live on a protobuf
+  // Arena (the gateway builds it on the call's arena): cleared first, and
+  // left empty on error.
+  virtual absl::Status SummaryInto(caregate::v1::SocialCareSummary* out) = 0;
+
+  // The summary as a heap message.
+  absl::StatusOr<caregate::v1::SocialCareSummary> Summary() {
+    caregate::v1::SocialCareSummary summary;
+    if (absl::Status s = SummaryInto(&summary); !s.ok()) return s;
+    return summary;
+  }
 };
 
 // A source of council adult social care records (adapters/council_sql/).

@@ -308,13 +308,14 @@ RecordFlow::Settled RecordFlow::Decide(View view, const ReceivedCredentials& cre
 
   const bool wants_gp = view != View::kSocialCareSummary;
   const bool wants_social_care = view != View::kGpSummary;
-  // The GP summary is built on the arena; the call holds the arena, so a
-  // call still running after the flow has stopped waiting for it writes into
-  // memory that lives until it returns.
+  // The summaries are built on the call's arena (one is made when the caller
+  // gave none).
+  if (arena == nullptr) {
+    arena = std::make_shared<google::protobuf::Arena>(adapters::GpSummaryArenaOptions());
+  }
+  // The GP call holds the arena, so a call still running after the flow has
+  // stopped waiting for it writes into memory that lives until it returns.
   auto ask_gp = [&](Where where) {
-    if (arena == nullptr) {
-      arena = std::make_shared<google::protobuf::Arena>(adapters::GpSummaryArenaOptions());
-    }
     return std::make_unique<Asking<caregate::v1::GpSummary*>>(
         *deps_.source_pool, deps_.metrics, caregate::v1::SOURCE_KIND_GP, where,
         [gp = deps_.gp, source_request, arena]() -> absl::StatusOr<caregate::v1::GpSummary*> {
@@ -330,12 +331,21 @@ RecordFlow::Settled RecordFlow::Decide(View view, const ReceivedCredentials& cre
   // the GP source, so a slow GP never holds a council store connection.
   std::unique_ptr<adapters::CouncilReading> council_reading;
   auto ask_social_care = [&] {
-    return std::make_unique<Asking<caregate::v1::SocialCareSummary>>(
+    return std::make_unique<Asking<caregate::v1::SocialCareSummary*>>(
         *deps_.source_pool, deps_.metrics, caregate::v1::SOURCE_KIND_SOCIAL_CARE, Where::kHere,
-        [sc = deps_.social_care, source_request,
-         reading = std::shared_ptr<adapters::CouncilReading>(std::move(council_reading))] {
-          return reading != nullptr ? reading->Summary()
-                                    : sc->GetSocialCareSummary(source_request);
+        [sc = deps_.social_care, source_request, arena,
+         reading = std::shared_ptr<adapters::CouncilReading>(std::move(council_reading))]() mutable
+        -> absl::StatusOr<caregate::v1::SocialCareSummary*> {
+          if (reading == nullptr) {
+            auto started = sc->StartReading(source_request);
+            if (!started.ok()) return started.status();
+            reading = *std::move(started);
+          }
+          auto* summary =
+              google::protobuf::Arena::CreateMessage<caregate::v1::SocialCareSummary>(arena.get());
+          absl::Status s = reading->SummaryInto(summary);
+          if (!s.ok()) return s;
+          return summary;
         });
   };
 
@@ -393,10 +403,10 @@ RecordFlow::Settled RecordFlow::Decide(View view, const ReceivedCredentials& cre
   if (wants_gp && asking_gp == nullptr) {
     asking_gp = ask_gp(wants_social_care ? Where::kPool : Where::kHere);
   }
-  std::unique_ptr<Asking<caregate::v1::SocialCareSummary>> asking_social_care;
+  std::unique_ptr<Asking<caregate::v1::SocialCareSummary*>> asking_social_care;
   if (wants_social_care) asking_social_care = ask_social_care();
   if (asking_gp != nullptr && !gp.asked) gp = asking_gp->Wait(source_deadline);
-  Outcome<caregate::v1::SocialCareSummary> social_care;
+  Outcome<caregate::v1::SocialCareSummary*> social_care;
   social_care.kind = caregate::v1::SOURCE_KIND_SOCIAL_CARE;
   if (asking_social_care != nullptr) social_care = asking_social_care->Wait(source_deadline);
 
@@ -425,9 +435,9 @@ RecordFlow::Settled RecordFlow::Decide(View view, const ReceivedCredentials& cre
 
   // 7. Assemble: drop sensitive items, cross-check identity.
   ViewResult result;
+  result.arena = arena;
   bool withheld = false;
   if (wants_gp && gp_ok) {
-    result.arena = arena;
     result.gp_summary = *gp.value;
     withheld |= deps_.sensitive->FilterGpSummary(result.gp_summary);
     for (const auto& section : result.gp_summary->section_statuses()) {
@@ -437,8 +447,8 @@ RecordFlow::Settled RecordFlow::Decide(View view, const ReceivedCredentials& cre
     }
   }
   if (wants_social_care && social_care_ok) {
-    result.social_care_summary = *std::move(social_care.value);
-    withheld |= deps_.sensitive->FilterSocialCareSummary(&*result.social_care_summary);
+    result.social_care_summary = *social_care.value;
+    withheld |= deps_.sensitive->FilterSocialCareSummary(result.social_care_summary);
     withheld |= result.social_care_summary->care_plan().status() ==
                 caregate::v1::CARE_PLAN_STATUS_NOT_SHARED;
   }

@@ -43,12 +43,12 @@ struct FlowDependencies {
 // What one view request released: the summaries the view includes, the
 // identity check (combined profile), and the disclosure receipt.
 struct ViewResult {
-  // The GP summary lives on `arena` (the call's arena when the service gave
-  // one, so setting it into the response copies nothing); null when the view
-  // releases none.
+  // The summaries live on `arena` (the call's arena when the service gave
+  // one, so setting them into the response copies nothing); null when the
+  // view releases none.
   std::shared_ptr<google::protobuf::Arena> arena;
   caregate::v1::GpSummary* gp_summary = nullptr;
-  std::optional<caregate::v1::SocialCareSummary> social_care_summary;
+  caregate::v1::SocialCareSummary* social_care_summary = nullptr;
   caregate::v1::IdentityCheck identity_check;
   caregate::v1::Disclosure disclosure;
 };

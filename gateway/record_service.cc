@@ -64,8 +64,8 @@ grpc::ServerUnaryReactor* RecordServiceImpl::GetSocialCareSummary(
     caregate::v1::GetSocialCareSummaryResponse* response) {
   return Handle(context, request, consent::View::kSocialCareSummary, "GetSocialCareSummary",
                 [response](ViewResult& r) {
-                  *response->mutable_social_care_summary() =
-                      std::move(*r.social_care_summary);
+                  // On the call's arena: set, not copied.
+                  response->set_allocated_social_care_summary(r.social_care_summary);
                   *response->mutable_disclosure() = std::move(r.disclosure);
                 });
 }
@@ -77,8 +77,8 @@ grpc::ServerUnaryReactor* RecordServiceImpl::GetCombinedProfile(
                 [response](ViewResult& r) {
                   auto* profile = response->mutable_combined_profile();
                   if (r.gp_summary != nullptr) profile->set_allocated_gp_summary(r.gp_summary);
-                  if (r.social_care_summary) {
-                    *profile->mutable_social_care_summary() = std::move(*r.social_care_summary);
+                  if (r.social_care_summary != nullptr) {
+                    profile->set_allocated_social_care_summary(r.social_care_summary);
                   }
                   *profile->mutable_identity_check() = std::move(r.identity_check);
                   *response->mutable_disclosure() = std::move(r.disclosure);

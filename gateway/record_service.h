@@ -14,9 +14,9 @@
 
 namespace caregate::gateway {
 
-// The request and response of one call on one protobuf arena, so that a GP
-// summary built there (hundreds of strings and sub-messages) is set into the
-// response without a copy and freed in one go. The arena is shared: a GP
+// The request and response of one call on one protobuf arena, so that the
+// summaries built there (a GP summary has hundreds of strings and
+// sub-messages) are set into the response without a copy and freed in one go. The arena is shared: a GP
 // source call that outlives its request keeps it alive until it returns.
 class CallArena : public grpc::RpcAllocatorState {
  public:
@@ -55,8 +55,8 @@ class ArenaMessageAllocator final : public grpc::MessageAllocator<Request, Respo
 // other view runs on the request pool, so that a slow network peer holds a
 // pool thread and never one of gRPC's.
 //
-// GetGpSummary and GetCombinedProfile allocate their messages on a call arena
-// (ArenaMessageAllocator).
+// Every view allocates its messages on a call arena (ArenaMessageAllocator),
+// and the flow builds the summaries there.
 class RecordServiceImpl final : public caregate::v1::RecordService::CallbackService {
  public:
   // Nothing is owned; everything outlives the service.
@@ -67,6 +67,7 @@ class RecordServiceImpl final : public caregate::v1::RecordService::CallbackServ
         metrics_(metrics),
         inline_views_(std::move(inline_views)) {
     SetMessageAllocatorFor_GetGpSummary(&gp_summary_messages_);
+    SetMessageAllocatorFor_GetSocialCareSummary(&social_care_summary_messages_);
     SetMessageAllocatorFor_GetCombinedProfile(&combined_profile_messages_);
   }
 
@@ -93,6 +94,9 @@ class RecordServiceImpl final : public caregate::v1::RecordService::CallbackServ
   const std::set<consent::View> inline_views_;
   ArenaMessageAllocator<caregate::v1::SummaryRequest, caregate::v1::GetGpSummaryResponse>
       gp_summary_messages_;
+  ArenaMessageAllocator<caregate::v1::SummaryRequest,
+                        caregate::v1::GetSocialCareSummaryResponse>
+      social_care_summary_messages_;
   ArenaMessageAllocator<caregate::v1::SummaryRequest, caregate::v1::GetCombinedProfileResponse>
       combined_profile_messages_;
 };

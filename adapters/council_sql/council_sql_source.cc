@@ -1,6 +1,7 @@
 #include "adapters/council_sql/council_sql_source.h"
 
 #include <algorithm>
+#include <tuple>
 #include <string>
 #include <utility>
 #include <vector>
@@ -201,9 +202,16 @@ class SqlReading final : public CouncilReading {
         today_(std::move(today)) {}
 
   absl::StatusOr<CouncilRelationship> Relationship() override;
-  absl::StatusOr<caregate::v1::SocialCareSummary> Summary() override;
+  absl::Status SummaryInto(caregate::v1::SocialCareSummary* out) override {
+    out->Clear();
+    absl::Status s = FillSummary(*out);
+    if (!s.ok()) out->Clear();
+    return s;
+  }
 
  private:
+  absl::Status FillSummary(caregate::v1::SocialCareSummary& summary);
+
   absl::StatusOr<const std::vector<AllocationRow>*> Allocations() {
     if (!allocations_.has_value()) {
       auto loaded = LoadCurrentAllocations(*lease_, person_.la_person_id, today_, deadline_);
@@ -222,7 +230,7 @@ class SqlReading final : public CouncilReading {
   std::optional<std::vector<AllocationRow>> allocations_;
 };
 
-absl::StatusOr<caregate::v1::SocialCareSummary> SqlReading::Summary() {
+absl::Status SqlReading::FillSummary(caregate::v1::SocialCareSummary& summary) {
   Connection& c = *lease_;
   const PersonRow& p = person_;
   const std::string& today = today_;
@@ -231,7 +239,6 @@ absl::StatusOr<caregate::v1::SocialCareSummary> SqlReading::Summary() {
   const std::string effective_today =
       deceased && p.date_of_death < today ? p.date_of_death : today;
 
-  caregate::v1::SocialCareSummary summary;
   summary.set_la_person_id(p.la_person_id);
   summary.set_primary_support_reason(p.primary_support_reason);
   summary.set_has_unpaid_carer(p.has_unpaid_carer);
@@ -289,33 +296,31 @@ absl::StatusOr<caregate::v1::SocialCareSummary> SqlReading::Summary() {
   {
     auto rows = c.Query(kContactsSql, {Value::Text(p.la_person_id)}, deadline_);
     if (!rows.ok()) return Annotate(rows.status());
-    struct Contact {
-      caregate::v1::PersonalContact proto;
-      std::string start;
-    };
-    std::vector<Contact> contacts;
+    std::vector<const Row*> current;
     for (const Row& r : *rows) {
-      if (!Current(r[8].AsText(), today)) continue;
-      Contact ct;
-      ct.proto.set_name(r[0].AsText());
-      ct.proto.set_relationship(r[1].AsText());
+      if (Current(r[8].AsText(), today)) current.push_back(&r);
+    }
+    // Main carer first, then by start date and name.
+    std::sort(current.begin(), current.end(), [](const Row* x, const Row* y) {
+      const bool x_main = (*x)[3].AsInt() != 0, y_main = (*y)[3].AsInt() != 0;
+      if (x_main != y_main) return x_main;
+      return std::tie((*x)[7].AsText(), (*x)[0].AsText()) <
+             std::tie((*y)[7].AsText(), (*y)[0].AsText());
+    });
+    for (const Row* rp : current) {
+      const Row& r = *rp;
+      caregate::v1::PersonalContact* ct = summary.add_personal_contacts();
+      ct->set_name(r[0].AsText());
+      ct->set_relationship(r[1].AsText());
       for (absl::string_view role :
            absl::StrSplit(r[2].AsText(), absl::ByAnyChar(", "), absl::SkipEmpty())) {
-        ct.proto.add_support_roles(std::string(role));
+        ct->add_support_roles(std::string(role));
       }
-      ct.proto.set_main_carer(r[3].AsInt() != 0);
-      ct.proto.set_phone(r[4].AsText());
-      ct.proto.set_email(r[5].AsText());
-      ct.proto.set_lives_with_person(r[6].AsInt() != 0);
-      ct.start = r[7].AsText();
-      contacts.push_back(std::move(ct));
+      ct->set_main_carer(r[3].AsInt() != 0);
+      ct->set_phone(r[4].AsText());
+      ct->set_email(r[5].AsText());
+      ct->set_lives_with_person(r[6].AsInt() != 0);
     }
-    std::sort(contacts.begin(), contacts.end(), [](const Contact& x, const Contact& y) {
-      if (x.proto.main_carer() != y.proto.main_carer()) return x.proto.main_carer();
-      if (x.start != y.start) return x.start < y.start;
-      return x.proto.name() < y.proto.name();
-    });
-    for (auto& ct : contacts) *summary.add_personal_contacts() = std::move(ct.proto);
   }
 
   // Care and support plan.
@@ -404,7 +409,7 @@ absl::StatusOr<caregate::v1::SocialCareSummary> SqlReading::Summary() {
       }
     }
   }
-  return summary;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<CouncilRelationship> SqlReading::Relationship() {

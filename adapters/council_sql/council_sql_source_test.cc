@@ -11,8 +11,10 @@
 #include "adapters/cld_csv/cld_layout.h"
 #include "adapters/council_sql/schema.h"
 #include "adapters/council_sql/test_store.h"
+#include "absl/time/clock.h"
 #include "common/status.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/arena.h"
 #include "gtest/gtest.h"
 
 namespace caregate::adapters::council_sql {
@@ -222,6 +224,36 @@ TEST_P(CouncilSqlSourceTest, MainCarerFirstAmongSeveralContacts) {
   EXPECT_TRUE(s.personal_contacts(0).lives_with_person());
   EXPECT_FALSE(s.personal_contacts(1).main_carer());
   EXPECT_FALSE(s.personal_contacts(2).main_carer());
+}
+
+// The gateway builds the summary on its call's arena: the reading fills the
+// message it is given (clearing what was there) exactly as the heap
+// convenience does, and leaves it empty when the reading fails part-way.
+TEST_P(CouncilSqlSourceTest, SummaryIntoAnArenaMessageOrNothing) {
+  Load({DefaultRow()},
+       "Allocation,P1,W1,,,,Yes,T1,,,,2026-01-01,,,,,,\n"
+       "Personal Contact,P1,C1,Brian Hall,Son,NOK,No,,07700 900001,,No,2020-01-01,,,,,,\n"
+       "Personal Contact,P1,C2,Ann Hall,Daughter,CAR,Yes,,07700 900002,,Yes,2021-01-01,,,,,,\n");
+  const caregate::v1::SocialCareSummary heap = Summary();
+  ASSERT_EQ(heap.personal_contacts_size(), 2);
+
+  google::protobuf::Arena arena;
+  auto* out = google::protobuf::Arena::CreateMessage<caregate::v1::SocialCareSummary>(&arena);
+  out->set_la_person_id("left over");
+  out->add_services()->set_provider_name("left over");
+  auto reading = source_->StartReading(Request());
+  ASSERT_TRUE(reading.ok()) << reading.status();
+  ASSERT_TRUE((*reading)->SummaryInto(out).ok());
+  EXPECT_EQ(out->SerializeAsString(), heap.SerializeAsString());
+
+  SourceRequest soon = Request();
+  soon.deadline = absl::Now() + absl::Milliseconds(200);
+  auto late = source_->StartReading(soon);
+  ASSERT_TRUE(late.ok()) << late.status();
+  absl::SleepFor(absl::Milliseconds(300));
+  absl::Status s = (*late)->SummaryInto(out);
+  EXPECT_EQ(s.code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(out->ByteSizeLong(), 0u);
 }
 
 TEST_P(CouncilSqlSourceTest, DeceasedPerson) {
