@@ -204,13 +204,15 @@ class SqliteConnection final : public PooledConnection {
         case Value::Type::kNull: rc = sqlite3_bind_null(stmt, index); break;
         case Value::Type::kInt: rc = sqlite3_bind_int64(stmt, index, v.AsInt()); break;
         case Value::Type::kReal: rc = sqlite3_bind_double(stmt, index, v.AsReal()); break;
+        // SQLITE_STATIC: `params` outlives the statement's use of them (the
+        // bindings are cleared when Run returns), so SQLite need not copy.
         case Value::Type::kText:
           rc = sqlite3_bind_text(stmt, index, v.AsText().data(),
-                                 static_cast<int>(v.AsText().size()), SQLITE_TRANSIENT);
+                                 static_cast<int>(v.AsText().size()), SQLITE_STATIC);
           break;
         case Value::Type::kBlob:
           rc = sqlite3_bind_blob(stmt, index, v.AsText().data(),
-                                 static_cast<int>(v.AsText().size()), SQLITE_TRANSIENT);
+                                 static_cast<int>(v.AsText().size()), SQLITE_STATIC);
           break;
       }
       if (rc != SQLITE_OK) return SqliteError(db_, rc, "sqlite bind");
