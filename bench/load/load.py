@@ -12,6 +12,13 @@ Prints a Markdown table for bench/RESULTS.md: throughput, p50/p99 latency,
 each view's throughput as a ratio of the ceiling, the gateway's CPU time per
 request (user + system, from /proc; steadier than throughput on a shared
 machine) and its peak resident memory (VmHWM).
+
+With --rounds N (default 3) the ceiling and the views are run N times in turn
+(ceiling, views, ceiling, views, ...), because this VM's speed drifts by tens
+of percent within a minute: each view's ratio is the median over the rounds of
+its throughput divided by the ceiling measured in the same round, and the
+other columns are medians over the rounds. The per-round ratios are printed
+below the table.
 """
 import argparse
 import json
@@ -124,6 +131,8 @@ def main():
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--seconds", type=int, default=120)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="times the ceiling and the views are run in turn")
     parser.add_argument("--views", default="social-care-summary,gp-summary,combined-profile",
                         help="comma-separated views to drive after the ceiling "
                              "(the combined profile also runs at half its peak)")
@@ -172,35 +181,59 @@ def main():
                       "--nhs-number", person)
             assert "disclosure {" in out, f"{view} did not answer OK"
         body = summary_request(person)
-        results = [run_view(server.pid, port,
-                            "ceiling: empty unary call (grpc.health.v1.Health/Check)",
-                            "/grpc.health.v1.Health/Check", b"", None, args, workdir)]
+        ceiling_name = "ceiling: empty unary call (grpc.health.v1.Health/Check)"
         views = [("social-care-summary", "social care summary (GP)", "GetSocialCareSummary", "gp"),
                  ("gp-summary", "GP summary (social worker)", "GetGpSummary", "social_worker"),
                  ("combined-profile", "combined profile (INT member)", "GetCombinedProfile",
                   "int_member")]
         wanted = args.views.split(",")
-        for key, name, method, role in views:
-            if key not in wanted:
-                continue
-            results.append(run_view(server.pid, port, name,
-                                    f"/caregate.v1.RecordService/{method}", body, token[role],
-                                    args, workdir))
+        rounds = []  # per round: the results, ceiling first, each with its ratio
+        for _ in range(max(1, args.rounds)):
+            ceiling = run_view(server.pid, port, ceiling_name, "/grpc.health.v1.Health/Check",
+                               b"", None, args, workdir)
+            ceiling["ratio"] = 1.0
+            results = [ceiling]
+            for key, name, method, role in views:
+                if key not in wanted:
+                    continue
+                r = run_view(server.pid, port, name, f"/caregate.v1.RecordService/{method}",
+                             body, token[role], args, workdir)
+                r["ratio"] = r["rps"] / ceiling["rps"]
+                results.append(r)
+            rounds.append(results)
+
+        def median(values):
+            values = sorted(values)
+            return values[len(values) // 2]
+
+        summary = []
+        for i, first in enumerate(rounds[0]):
+            row = {"name": first["name"]}
+            for k in ("rps", "ratio", "p50", "p99", "succeeded", "cpu_us"):
+                row[k] = median([results[i][k] for results in rounds])
+            summary.append(row)
         if "combined-profile" in wanted:
             half = argparse.Namespace(**vars(args))
-            half.rate = max(1, int(results[-1]["rps"] / 2 / args.connections))
-            results.append(run_view(server.pid, port, "combined profile at half its peak rate",
-                                    "/caregate.v1.RecordService/GetCombinedProfile", body,
-                                    token["int_member"], half, workdir))
+            half.rate = max(1, int(summary[-1]["rps"] / 2 / args.connections))
+            r = run_view(server.pid, port, "combined profile at half its peak rate",
+                         "/caregate.v1.RecordService/GetCombinedProfile", body,
+                         token["int_member"], half, workdir)
+            r["ratio"] = r["rps"] / summary[0]["rps"]
+            summary.append(r)
         peak = vm_hwm_kib(server.pid)
-        ceiling = results[0]["rps"]
         print(f"bundle for the benchmark person: {os.path.getsize(args.bundle) / 1024:.0f} KiB")
+        print(f"rounds: {len(rounds)} (medians; a ratio is to the ceiling of its own round)")
         print("| call | req/s | ratio to ceiling | p50 ms | p99 ms | succeeded "
               "| gateway CPU µs/request |")
         print("|---|---|---|---|---|---|---|")
-        for r in results:
-            print(f"| {r['name']} | {r['rps']:.0f} | {r['rps'] / ceiling:.2f} | "
+        for r in summary:
+            print(f"| {r['name']} | {r['rps']:.0f} | {r['ratio']:.2f} | "
                   f"{r['p50']:.2f} | {r['p99']:.2f} | {r['succeeded']} | {r['cpu_us']:.0f} |")
+        print()
+        for i, first in enumerate(rounds[0]):
+            cells = ", ".join(f"{results[i]['rps']:.0f} req/s ({results[i]['ratio']:.2f})"
+                              for results in rounds)
+            print(f"- {first['name']}, each round: {cells}")
         print(f"\ngateway peak RSS (VmHWM) after every run: {peak / 1024:.1f} MiB")
     finally:
         server.terminate()
