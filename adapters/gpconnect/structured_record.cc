@@ -69,6 +69,26 @@ constexpr std::array<absl::string_view, 3> kAdmissionClassCodes = {"IMP", "ACUTE
 // Filing comment Observations inside investigations.
 constexpr absl::string_view kCommentNote = "37331000000100";
 
+// Whether n bytes at a and b are equal: memcmp(a, b, n) == 0, inline. The
+// mapper compares many short keys, codes and ids of a length known only at run
+// time, where a call to the library's memcmp costs more than the comparison.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool SameBytes(const char* a, const char* b, size_t n) {
+  for (; n >= 8; a += 8, b += 8, n -= 8) {
+    uint64_t x, y;
+    std::memcpy(&x, a, 8);
+    std::memcpy(&y, b, 8);
+    if (x != y) return false;
+  }
+  for (; n > 0; ++a, ++b, --n)
+    if (*a != *b) return false;
+  return true;
+}
+
+// a == b, with SameBytes.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool Same(absl::string_view a, absl::string_view b) {
+  return a.size() == b.size() && SameBytes(a.data(), b.data(), a.size());
+}
+
 template <size_t N>
 bool OneOf(absl::string_view v, const std::array<absl::string_view, N>& set) {
   return std::find(set.begin(), set.end(), v) != set.end();
@@ -88,7 +108,7 @@ constexpr size_t kClinicalTypes = 10;  // the first ten
 // The position of `t` in kMappedTypes, or kMappedTypes.size().
 size_t MappedType(absl::string_view t) {
   for (size_t i = 0; i < kMappedTypes.size(); ++i)
-    if (t == kMappedTypes[i]) return i;
+    if (Same(t, kMappedTypes[i])) return i;
   return kMappedTypes.size();
 }
 
@@ -96,7 +116,6 @@ size_t MappedType(absl::string_view t) {
 // Reading the parsed document: absent or mistyped fields read as empty.
 
 // simdjson speaks std::string_view; Debian's Abseil has its own string_view.
-std::string_view K(absl::string_view k) { return std::string_view(k.data(), k.size()); }
 absl::string_view A(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
 // The parsed document's tape and string buffer (simdjson's dom::document).
@@ -204,10 +223,10 @@ class Json {
 
   // The first field named `key` (as dom::element::at_key), or nullopt when
   // there is none or this is not an object.
-  std::optional<Json> Field(absl::string_view key) const {
+  ABSL_ATTRIBUTE_ALWAYS_INLINE std::optional<Json> Field(absl::string_view key) const {
     Range r = Fields();
     for (Cursor c = r.b; c != r.e; c.NextField()) {
-      if (c.KeyLength() == key.size() && std::memcmp(c.KeyData(), key.data(), key.size()) == 0)
+      if (c.KeyLength() == key.size() && SameBytes(c.KeyData(), key.data(), key.size()))
         return c.Value();
     }
     return std::nullopt;
@@ -221,19 +240,16 @@ class Json {
   uint64_t Payload() const { return *word_ & kPayload; }
   // The closing word of this '{' or '['.
   const uint64_t* End() const { return tape_->words + static_cast<uint32_t>(*word_) - 1; }
-  // The word after this value.
-  const uint64_t* After() const {
-    switch (Type()) {
-      case '{':
-      case '[':
-        return tape_->words + static_cast<uint32_t>(*word_);
-      case 'd':
-      case 'l':
-      case 'u':
-        return word_ + 2;
-      default:
-        return word_ + 1;
-    }
+  // The word after this value. Without branches on the type: walking an
+  // object's fields meets strings, objects and arrays in no predictable order.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE const uint64_t* After() const {
+    const uint64_t w = *word_;
+    const char type = static_cast<char>(w >> 56);
+    const bool container = type == '{' || type == '[';
+    const bool number = type == 'd' || type == 'l' || type == 'u';
+    const uint64_t* scalar_end = word_ + 1 + static_cast<int>(number);
+    const uint64_t* container_end = tape_->words + static_cast<uint32_t>(w);
+    return container ? container_end : scalar_end;
   }
   const char* CharsAt(uint64_t offset) const {
     return reinterpret_cast<const char*>(tape_->strings + offset + sizeof(uint32_t));
@@ -251,9 +267,11 @@ class Json {
   const Tape* tape_ = nullptr;
 };
 
-std::optional<Json> Child(Json e, absl::string_view key) { return e.Field(key); }
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline std::optional<Json> Child(Json e, absl::string_view key) {
+  return e.Field(key);
+}
 
-absl::string_view Str(Json e, absl::string_view key) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline absl::string_view Str(Json e, absl::string_view key) {
   std::string_view s;
   auto v = e.Field(key);
   if (!v || !v->GetString(&s)) return {};
@@ -359,14 +377,13 @@ class Obj {
     }
     n_ = n;
     if (overflow_) return;
-    // Each field appended to its bucket's chain (1-based links; 0 ends a
-    // chain), so a chain lists its fields in document order and the first
-    // occurrence of a key wins.
-    for (uint32_t i = 0; i < n; ++i) {
-      uint8_t* link = &head_[Bucket(fields_[i].len, fields_[i].first)];
-      while (*link != 0) link = &next_[*link - 1];
-      *link = static_cast<uint8_t>(i + 1);
-      next_[i] = 0;
+    // Each field put at the head of its bucket's chain (1-based links; 0
+    // ends a chain), last field first, so a chain lists its fields in
+    // document order and the first occurrence of a key wins.
+    for (uint32_t i = n; i > 0; --i) {
+      uint8_t& head = head_[Bucket(fields_[i - 1].len, fields_[i - 1].first)];
+      next_[i - 1] = head;
+      head = static_cast<uint8_t>(i);
     }
   }
 
@@ -420,7 +437,7 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline std::array<std::optional<Json>, N> Pick(
     const uint32_t len = it.KeyLength();
     const char* key = it.KeyData();
     for (size_t j = 0; j < N; ++j) {
-      if (!out[j] && len == keys[j].size() && std::memcmp(key, keys[j].data(), len) == 0) {
+      if (!out[j] && len == keys[j].size() && SameBytes(key, keys[j].data(), len)) {
         out[j] = it.Value();
         ++found;
         break;
@@ -703,10 +720,14 @@ class Index {
       return it->second.value;
     }
     // "Type/id", or an absolute URL ending in "Type/id".
-    const std::string_view r = K(ref);  // std::string_view::rfind is inline
-    size_t slash = r.rfind('/');
-    if (slash == absl::string_view::npos || slash == 0) return std::nullopt;
-    size_t prev = r.rfind('/', slash - 1);
+    // The last and the one-but-last '/' (memrchr is vectorized; rfind walks
+    // back byte by byte over the id).
+    const char* last = static_cast<const char*>(memrchr(ref.data(), '/', ref.size()));
+    if (last == nullptr || last == ref.data()) return std::nullopt;
+    const size_t slash = static_cast<size_t>(last - ref.data());
+    const char* before = static_cast<const char*>(memrchr(ref.data(), '/', slash));
+    const size_t prev =
+        before == nullptr ? absl::string_view::npos : static_cast<size_t>(before - ref.data());
     absl::string_view type = prev == absl::string_view::npos
                                  ? ref.substr(0, slash)
                                  : ref.substr(prev + 1, slash - prev - 1);
@@ -766,11 +787,19 @@ class Index {
       return HashId(k.second, type * 0xc2b2ae3d27d4eb4full);
     }
   };
+  struct RefKeyEq {
+    bool operator()(const RefKey& a, const RefKey& b) const {
+      return Same(a.second, b.second) && Same(a.first, b.first);
+    }
+  };
   struct IdHash {
     size_t operator()(absl::string_view id) const { return HashId(id, 0); }
   };
-  absl::flat_hash_map<RefKey, Resource, RefKeyHash> by_ref_;
-  absl::flat_hash_map<absl::string_view, Resource, IdHash> contained_;
+  struct IdEq {
+    bool operator()(absl::string_view a, absl::string_view b) const { return Same(a, b); }
+  };
+  absl::flat_hash_map<RefKey, Resource, RefKeyHash, RefKeyEq> by_ref_;
+  absl::flat_hash_map<absl::string_view, Resource, IdHash, IdEq> contained_;
   // By position in kMappedTypes.
   std::array<std::vector<Resource>, kMappedTypes.size()> by_type_;
   std::array<std::vector<Resource>, kMappedTypes.size()> contained_by_type_;
@@ -930,7 +959,7 @@ class SeenIds {
   bool Insert(absl::string_view id) {
     if (n_ <= kInline) {
       for (size_t i = 0; i < n_; ++i)
-        if (ids_[i] == id) return false;
+        if (Same(ids_[i], id)) return false;
       if (n_ < kInline) {
         ids_[n_++] = id;
         return true;
@@ -1134,6 +1163,8 @@ class Mapper {
   }
 
   void FinishSectionStatuses() {
+    out_->mutable_section_statuses()->Reserve(v1::GP_SECTION_REFERRALS -
+                                              v1::GP_SECTION_DEMOGRAPHICS + 1);
     for (int s = v1::GP_SECTION_DEMOGRAPHICS; s <= v1::GP_SECTION_REFERRALS; ++s) {
       auto section = static_cast<v1::GpSection>(s);
       v1::SectionStatus* status = out_->add_section_statuses();
