@@ -72,16 +72,25 @@ constexpr absl::string_view kCommentNote = "37331000000100";
 // Whether n bytes at a and b are equal: memcmp(a, b, n) == 0, inline. The
 // mapper compares many short keys, codes and ids of a length known only at run
 // time, where a call to the library's memcmp costs more than the comparison.
+template <typename Word>
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool SameWord(const char* a, const char* b) {
+  Word x, y;
+  std::memcpy(&x, a, sizeof(Word));
+  std::memcpy(&y, b, sizeof(Word));
+  return x == y;
+}
+// Words of 8 bytes, then the tail as one word overlapping the last one
+// compared (or, under 8 bytes, two overlapping words of 4 or 2 bytes):
+// never more than n bytes read from either side.
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool SameBytes(const char* a, const char* b, size_t n) {
-  for (; n >= 8; a += 8, b += 8, n -= 8) {
-    uint64_t x, y;
-    std::memcpy(&x, a, 8);
-    std::memcpy(&y, b, 8);
-    if (x != y) return false;
+  if (n >= 8) {
+    for (; n > 8; a += 8, b += 8, n -= 8)
+      if (!SameWord<uint64_t>(a, b)) return false;
+    return SameWord<uint64_t>(a + n - 8, b + n - 8);
   }
-  for (; n > 0; ++a, ++b, --n)
-    if (*a != *b) return false;
-  return true;
+  if (n >= 4) return SameWord<uint32_t>(a, b) && SameWord<uint32_t>(a + n - 4, b + n - 4);
+  if (n >= 2) return SameWord<uint16_t>(a, b) && SameWord<uint16_t>(a + n - 2, b + n - 2);
+  return n == 0 || *a == *b;
 }
 
 // a == b, with SameBytes.
@@ -178,8 +187,8 @@ class Json {
     }
   }
 
-  // An array's elements or an object's fields (key, value): iterate with
-  // begin()/end() or Next(). Empty for any other value.
+  // A position in an array (operator*, operator++) or among an object's
+  // fields (KeyData, KeyLength, Value, NextField).
   class Cursor {
    public:
     Cursor(const uint64_t* at, const Tape* tape) : at_(at), tape_(tape) {}
@@ -191,8 +200,6 @@ class Json {
       return *this;
     }
     // Objects: at_ is the key's word, the value follows it.
-    std::string_view Key() const { return Json(at_, tape_).StringAt(*at_ & kPayload); }
-    // The key's bytes and length without building a string_view.
     const char* KeyData() const { return Json(at_, tape_).CharsAt(*at_ & kPayload); }
     uint32_t KeyLength() const { return Json(at_, tape_).LengthAt(*at_ & kPayload); }
     Json Value() const { return Json(at_ + 1, tape_); }
@@ -303,9 +310,9 @@ std::optional<Json> First(Json e, absl::string_view key) {
 
 // One pass over an object's fields into a dense table, so that a resource
 // read for a dozen fields costs one walk of its keys instead of one
-// element::at_key scan per field (a miss scans every key). The first
-// occurrence of a key wins, as with at_key. A non-object reads as empty; an
-// object with more than kMaxFields fields falls back to at_key.
+// Json::Field scan per field (a miss scans every key). The first occurrence
+// of a key wins, as with Json::Field. A non-object reads as empty; an object
+// with more than kMaxFields fields falls back to Json::Field.
 class Obj {
  public:
   explicit Obj(Json e) { Load(e); }
@@ -387,7 +394,7 @@ class Obj {
     }
   }
 
-  Json e_;  // for the at_key fallback
+  Json e_;  // for the Json::Field fallback
   bool overflow_ = false;
   uint32_t n_ = 0;
   uint8_t head_[kBuckets] = {};  // first field (1-based) of each bucket's chain
@@ -425,7 +432,7 @@ std::optional<Json> First(const Obj& o, absl::string_view key) {
 
 // The first occurrence of each of a few keys of a small object, in one walk
 // of its fields and without Obj's table (a coding, a quantity, a reference):
-// the same answers as Obj::Get or element::at_key. A non-object reads as
+// the same answers as Obj::Get or Json::Field. A non-object reads as
 // empty.
 template <size_t N>
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline std::array<std::optional<Json>, N> Pick(
@@ -1729,7 +1736,9 @@ absl::Status ParseInto(absl::string_view json, const ParseOptions& options, v1::
     return BundleError(
         absl::StrCat("bundle: not valid JSON (", A(simdjson::error_message(err)), ")"));
   }
-  // The mapper reads the parsed document's tape directly (see Json).
+  // The mapper reads the parsed document's tape directly (see Json). The
+  // per-thread index keeps values pointing at `tape` only until the next
+  // call clears it.
   const Tape tape{parser.doc.tape.get(), parser.doc.string_buf.get()};
   const Json root(&tape);
   if (!root.IsObject()) return BundleError("bundle: the JSON is not an object");
