@@ -404,8 +404,7 @@ class Obj {
   };
 };
 
-ABSL_ATTRIBUTE_ALWAYS_INLINE inline std::optional<Json> Child(const Obj& o,
-                                                                absl::string_view key) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline std::optional<Json> Child(const Obj& o, absl::string_view key) {
   return o.Get(key);
 }
 
@@ -1384,8 +1383,7 @@ class Mapper {
                         : v1::CLINICAL_STATUS_UNSPECIFIED);
     ForEach(a, "category", [&](Json c) {
       std::string_view s;
-      if (out->category().empty() && c.GetString(&s))
-        out->set_category(S(s));
+      if (out->category().empty() && c.GetString(&s)) out->set_category(S(s));
     });
     absl::string_view criticality = Str(a, "criticality");
     SET_NON_EMPTY(out->set_criticality, criticality);
@@ -1477,8 +1475,7 @@ class Mapper {
       absl::string_view unit = StrOf(unit_v);
       SET_NON_EMPTY(out->set_unit, unit.empty() ? StrOf(code_v) : unit);
       SET_NON_EMPTY(out->set_comparator, StrOf(comparator));
-    } else if (value_string && value_string->GetString(&value_text) &&
-               !value_text.empty()) {
+    } else if (value_string && value_string->GetString(&value_text) && !value_text.empty()) {
       res->set_text(S(value_text));
     } else if (value_concept) {
       Obj cc(*value_concept);

@@ -467,7 +467,13 @@ constexpr char kDocumentShapes[] = R"({"resourceType":"Bundle","id":"t","entry":
    "code":{"coding":[{"code":"1","code":"2","display":"A"}]},"valueQuantity":{"value":-3,"value":4,"unit":"mmol/L"}}},
  {"resource":{"resourceType":"Observation","id":"o2","valueQuantity":{"value":18446744073709551615,"unit":"x"}}},
  {"resource":{"resourceType":"Observation","id":"o3","valueQuantity":{"value":2.5},"status":7}},
- {"resource":{"resourceType":"Observation","x0":0,"x1":1,"x2":2,"x3":3,"x4":4,"x5":5,"x6":6,"x7":7,"x8":8,"x9":9,"x10":10,"x11":11,"x12":12,"x13":13,"x14":14,"x15":15,"x16":16,"x17":17,"x18":18,"x19":19,"x20":20,"x21":21,"x22":22,"x23":23,"x24":24,"x25":25,"x26":26,"x27":27,"x28":28,"x29":29,"x30":30,"x31":31,"x32":32,"x33":33,"x34":34,"x35":35,"x36":36,"x37":37,"x38":38,"x39":39,"x40":40,"x41":41,"x42":42,"x43":43,"x44":44,"x45":45,"x46":46,"x47":47,"x48":48,"x49":49,"id":"o4","status":"final","status":"bad",
+ {"resource":{"resourceType":"Observation",
+   "x0":0,"x1":1,"x2":2,"x3":3,"x4":4,"x5":5,"x6":6,"x7":7,"x8":8,"x9":9,
+   "x10":10,"x11":11,"x12":12,"x13":13,"x14":14,"x15":15,"x16":16,"x17":17,"x18":18,"x19":19,
+   "x20":20,"x21":21,"x22":22,"x23":23,"x24":24,"x25":25,"x26":26,"x27":27,"x28":28,"x29":29,
+   "x30":30,"x31":31,"x32":32,"x33":33,"x34":34,"x35":35,"x36":36,"x37":37,"x38":38,"x39":39,
+   "x40":40,"x41":41,"x42":42,"x43":43,"x44":44,"x45":45,"x46":46,"x47":47,"x48":48,"x49":49,
+   "id":"o4","status":"final","status":"bad",
    "valueString":"high","valueString":"low"}}
 ]})";
 
