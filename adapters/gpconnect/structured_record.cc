@@ -28,7 +28,6 @@ namespace caregate::adapters::gpconnect {
 namespace {
 
 namespace v1 = ::caregate::v1;
-using simdjson::dom::element;
 
 // ---------------------------------------------------------------------------
 // Constants from the spec (docs/gp-summary.md, shared reference gpconnect.md).
@@ -70,6 +69,35 @@ constexpr std::array<absl::string_view, 3> kAdmissionClassCodes = {"IMP", "ACUTE
 // Filing comment Observations inside investigations.
 constexpr absl::string_view kCommentNote = "37331000000100";
 
+// Whether n bytes at a and b are equal: memcmp(a, b, n) == 0, inline. The
+// mapper compares many short keys, codes and ids of a length known only at run
+// time, where a call to the library's memcmp costs more than the comparison.
+template <typename Word>
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool SameWord(const char* a, const char* b) {
+  Word x, y;
+  std::memcpy(&x, a, sizeof(Word));
+  std::memcpy(&y, b, sizeof(Word));
+  return x == y;
+}
+// Words of 8 bytes, then the tail as one word overlapping the last one
+// compared (or, under 8 bytes, two overlapping words of 4 or 2 bytes):
+// never more than n bytes read from either side.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool SameBytes(const char* a, const char* b, size_t n) {
+  if (n >= 8) {
+    for (; n > 8; a += 8, b += 8, n -= 8)
+      if (!SameWord<uint64_t>(a, b)) return false;
+    return SameWord<uint64_t>(a + n - 8, b + n - 8);
+  }
+  if (n >= 4) return SameWord<uint32_t>(a, b) && SameWord<uint32_t>(a + n - 4, b + n - 4);
+  if (n >= 2) return SameWord<uint16_t>(a, b) && SameWord<uint16_t>(a + n - 2, b + n - 2);
+  return n == 0 || *a == *b;
+}
+
+// a == b, with SameBytes.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool Same(absl::string_view a, absl::string_view b) {
+  return a.size() == b.size() && SameBytes(a.data(), b.data(), a.size());
+}
+
 template <size_t N>
 bool OneOf(absl::string_view v, const std::array<absl::string_view, N>& set) {
   return std::find(set.begin(), set.end(), v) != set.end();
@@ -89,67 +117,212 @@ constexpr size_t kClinicalTypes = 10;  // the first ten
 // The position of `t` in kMappedTypes, or kMappedTypes.size().
 size_t MappedType(absl::string_view t) {
   for (size_t i = 0; i < kMappedTypes.size(); ++i)
-    if (t == kMappedTypes[i]) return i;
+    if (Same(t, kMappedTypes[i])) return i;
   return kMappedTypes.size();
 }
 
 // ---------------------------------------------------------------------------
-// simdjson access helpers: absent or mistyped fields read as empty.
+// Reading the parsed document: absent or mistyped fields read as empty.
 
 // simdjson speaks std::string_view; Debian's Abseil has its own string_view.
-std::string_view K(absl::string_view k) { return std::string_view(k.data(), k.size()); }
 absl::string_view A(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
-std::optional<element> Child(element e, absl::string_view key) {
-  element out;
-  if (e[K(key)].get(out) != simdjson::SUCCESS) return std::nullopt;
-  return out;
+// The parsed document's tape and string buffer (simdjson's dom::document).
+struct Tape {
+  const uint64_t* words;
+  const uint8_t* strings;
+};
+
+// One value of a document parsed by simdjson's DOM parser, read straight from
+// its tape: the same answers as simdjson::dom::element, at a fraction of the
+// cost. The mapper reads a few hundred fields per resource, and each
+// dom::element access reaches the tape through the document, a unique_ptr and
+// an index, mostly in out-of-line calls; here a value is a pointer to its tape
+// word. The tape format is simdjson's documented one (doc/tape.md): one 64-bit
+// word per value with its type in the top byte; a string's payload is an
+// offset into the string buffer, which holds a 32-bit length, the bytes and a
+// NUL; '{' and '[' hold the index of the word after their closing '}' or ']'
+// (and their element count in bits 32-55); numbers take a second word; every
+// other value takes one. Only valid (successfully parsed) documents are read.
+class Json {
+ public:
+  Json() = default;
+  // The root value of a tape (the word after the root word).
+  explicit Json(const Tape* tape) : word_(tape->words + 1), tape_(tape) {}
+
+  bool IsObject() const { return Type() == '{'; }
+  bool IsArray() const { return Type() == '['; }
+
+  // The string value; false (and *out untouched) if this is not a string.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE bool GetString(std::string_view* out) const {
+    if (Type() != '"') return false;
+    *out = StringAt(Payload());
+    return true;
+  }
+  // The boolean value; false if this is not true or false.
+  bool GetBool(bool* out) const {
+    if (Type() != 't' && Type() != 'f') return false;
+    *out = Type() == 't';
+    return true;
+  }
+  // Any number as a double (as dom::element::get_double); nullopt otherwise.
+  std::optional<double> Number() const {
+    double d;
+    switch (Type()) {
+      case 'd':
+        std::memcpy(&d, word_ + 1, sizeof(d));
+        return d;
+      case 'l': {
+        int64_t i;
+        std::memcpy(&i, word_ + 1, sizeof(i));
+        return static_cast<double>(i);
+      }
+      case 'u': {
+        uint64_t u;
+        std::memcpy(&u, word_ + 1, sizeof(u));
+        return static_cast<double>(u);
+      }
+      default:
+        return std::nullopt;
+    }
+  }
+
+  // A position in an array (operator*, operator++) or among an object's
+  // fields (KeyData, KeyLength, Value, NextField).
+  class Cursor {
+   public:
+    Cursor(const uint64_t* at, const Tape* tape) : at_(at), tape_(tape) {}
+    bool operator!=(const Cursor& o) const { return at_ != o.at_; }
+    // Arrays.
+    Json operator*() const { return Json(at_, tape_); }
+    Cursor& operator++() {
+      at_ = Json(at_, tape_).After();
+      return *this;
+    }
+    // Objects: at_ is the key's word, the value follows it.
+    const char* KeyData() const { return Json(at_, tape_).CharsAt(*at_ & kPayload); }
+    uint32_t KeyLength() const { return Json(at_, tape_).LengthAt(*at_ & kPayload); }
+    Json Value() const { return Json(at_ + 1, tape_); }
+    void NextField() { at_ = Json(at_ + 1, tape_).After(); }
+
+   private:
+    const uint64_t* at_;
+    const Tape* tape_;
+  };
+  struct Range {
+    Cursor b, e;
+    Cursor begin() const { return b; }
+    Cursor end() const { return e; }
+  };
+  // An array's elements; empty if this is not an array.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE Range Elements() const {
+    if (Type() != '[') return {Cursor(word_, tape_), Cursor(word_, tape_)};
+    return {Cursor(word_ + 1, tape_), Cursor(End(), tape_)};
+  }
+  // An object's fields; empty (begin == end) if this is not an object.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE Range Fields() const {
+    if (Type() != '{') return {Cursor(word_, tape_), Cursor(word_, tape_)};
+    return {Cursor(word_ + 1, tape_), Cursor(End(), tape_)};
+  }
+  // An array's element count (simdjson saturates it at 2^24 - 1; only a
+  // reservation hint here).
+  uint32_t Size() const { return static_cast<uint32_t>((*word_ >> 32) & 0xFFFFFF); }
+
+  // The first field named `key` (as dom::element::at_key), or nullopt when
+  // there is none or this is not an object.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE std::optional<Json> Field(absl::string_view key) const {
+    Range r = Fields();
+    for (Cursor c = r.b; c != r.e; c.NextField()) {
+      if (c.KeyLength() == key.size() && SameBytes(c.KeyData(), key.data(), key.size()))
+        return c.Value();
+    }
+    return std::nullopt;
+  }
+
+ private:
+  static constexpr uint64_t kPayload = 0x00FFFFFFFFFFFFFF;
+  Json(const uint64_t* word, const Tape* tape) : word_(word), tape_(tape) {}
+
+  char Type() const { return static_cast<char>(*word_ >> 56); }
+  uint64_t Payload() const { return *word_ & kPayload; }
+  // The closing word of this '{' or '['.
+  const uint64_t* End() const { return tape_->words + static_cast<uint32_t>(*word_) - 1; }
+  // The word after this value. Without branches on the type: walking an
+  // object's fields meets strings, objects and arrays in no predictable order.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE const uint64_t* After() const {
+    const uint64_t w = *word_;
+    const char type = static_cast<char>(w >> 56);
+    const bool container = type == '{' || type == '[';
+    const bool number = type == 'd' || type == 'l' || type == 'u';
+    const uint64_t* scalar_end = word_ + 1 + static_cast<int>(number);
+    const uint64_t* container_end = tape_->words + static_cast<uint32_t>(w);
+    return container ? container_end : scalar_end;
+  }
+  const char* CharsAt(uint64_t offset) const {
+    return reinterpret_cast<const char*>(tape_->strings + offset + sizeof(uint32_t));
+  }
+  uint32_t LengthAt(uint64_t offset) const {
+    uint32_t len;
+    std::memcpy(&len, tape_->strings + offset, sizeof(len));
+    return len;
+  }
+  std::string_view StringAt(uint64_t offset) const {
+    return std::string_view(CharsAt(offset), LengthAt(offset));
+  }
+
+  const uint64_t* word_ = nullptr;
+  const Tape* tape_ = nullptr;
+};
+
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline std::optional<Json> Child(Json e, absl::string_view key) {
+  return e.Field(key);
 }
 
-absl::string_view Str(element e, absl::string_view key) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline absl::string_view Str(Json e, absl::string_view key) {
   std::string_view s;
-  if (e[K(key)].get_string().get(s) != simdjson::SUCCESS) return {};
+  auto v = e.Field(key);
+  if (!v || !v->GetString(&s)) return {};
   return A(s);
 }
 
-absl::string_view Str(std::optional<element> e, absl::string_view key) {
+absl::string_view Str(std::optional<Json> e, absl::string_view key) {
   return e ? Str(*e, key) : absl::string_view();
 }
 
 template <typename F>
-void ForEach(element e, absl::string_view key, F&& f) {
-  simdjson::dom::array a;
-  if (e[K(key)].get_array().get(a) != simdjson::SUCCESS) return;
-  for (element x : a) f(x);
+void ForEach(Json e, absl::string_view key, F&& f) {
+  auto a = e.Field(key);
+  if (!a) return;
+  for (Json x : a->Elements()) f(x);
 }
 
 template <typename F>
-void ForEach(std::optional<element> e, absl::string_view key, F&& f) {
+void ForEach(std::optional<Json> e, absl::string_view key, F&& f) {
   if (e) ForEach(*e, key, std::forward<F>(f));
 }
 
-std::optional<element> First(element e, absl::string_view key) {
-  simdjson::dom::array a;
-  if (e[K(key)].get_array().get(a) != simdjson::SUCCESS) return std::nullopt;
-  for (element x : a) return x;
+std::optional<Json> First(Json e, absl::string_view key) {
+  auto a = e.Field(key);
+  if (!a) return std::nullopt;
+  for (Json x : a->Elements()) return x;
   return std::nullopt;
 }
 
 // One pass over an object's fields into a dense table, so that a resource
 // read for a dozen fields costs one walk of its keys instead of one
-// element::at_key scan per field (a miss scans every key). The first
-// occurrence of a key wins, as with at_key. A non-object reads as empty; an
-// object with more than kMaxFields fields falls back to at_key.
+// Json::Field scan per field (a miss scans every key). The first occurrence
+// of a key wins, as with Json::Field. A non-object reads as empty; an object
+// with more than kMaxFields fields falls back to Json::Field.
 class Obj {
  public:
-  explicit Obj(element e) { Load(e); }
-  explicit Obj(std::optional<element> e) {
+  explicit Obj(Json e) { Load(e); }
+  explicit Obj(std::optional<Json> e) {
     if (e) Load(*e);
   }
   Obj(const Obj&) = delete;
   Obj& operator=(const Obj&) = delete;
 
-  ABSL_ATTRIBUTE_ALWAYS_INLINE std::optional<element> Get(absl::string_view key) const {
+  ABSL_ATTRIBUTE_ALWAYS_INLINE std::optional<Json> Get(absl::string_view key) const {
     if (overflow_ || key.empty()) return GetSlow(key);
     const uint32_t len = static_cast<uint32_t>(key.size());
     const uint32_t first = static_cast<unsigned char>(key[0]);
@@ -174,57 +347,54 @@ class Obj {
     // key[0] (0 for ""), as an int: a char store may alias anything, which
     // would make the compiler reload the document's pointers after each.
     uint32_t first;
-    element value;
+    Json value;
   };
 
   ABSL_ATTRIBUTE_ALWAYS_INLINE static uint32_t Bucket(uint32_t len, uint32_t first) {
     return (len * 7 + first) & (kBuckets - 1);
   }
 
-  std::optional<element> GetSlow(absl::string_view key) const {
+  std::optional<Json> GetSlow(absl::string_view key) const {
     if (!overflow_) {
       for (uint32_t i = 0; i < n_; ++i)
         if (fields_[i].len == key.size()) return fields_[i].value;  // "" is the only match
       return std::nullopt;
     }
-    element out;
-    if (e_[K(key)].get(out) != simdjson::SUCCESS) return std::nullopt;
-    return out;
+    return e_.Field(key);
   }
-  void Load(element e) {
-    simdjson::dom::object o;
-    if (e.get_object().get(o) != simdjson::SUCCESS) return;
+  void Load(Json e) {
+    if (!e.IsObject()) return;
     e_ = e;
     // First the table, then the chains: the chain links are uint8_t, which
     // may alias anything, so writing them in the same loop would make the
     // compiler reload the iterator's document pointers after each.
     uint32_t n = 0;
-    for (auto it = o.begin(), end = o.end(); it != end; ++it) {
+    Json::Range fields = e.Fields();
+    for (Json::Cursor it = fields.begin(); it != fields.end(); it.NextField()) {
       if (n == kMaxFields) {
         overflow_ = true;
         break;
       }
       Field& f = fields_[n];
-      f.key = it.key_c_str();
-      f.len = it.key_length();
+      f.key = it.KeyData();
+      f.len = it.KeyLength();
       f.first = static_cast<unsigned char>(f.key[0]);
-      f.value = it.value();
+      f.value = it.Value();
       ++n;
     }
     n_ = n;
     if (overflow_) return;
-    // Each field appended to its bucket's chain (1-based links; 0 ends a
-    // chain), so a chain lists its fields in document order and the first
-    // occurrence of a key wins.
-    for (uint32_t i = 0; i < n; ++i) {
-      uint8_t* link = &head_[Bucket(fields_[i].len, fields_[i].first)];
-      while (*link != 0) link = &next_[*link - 1];
-      *link = static_cast<uint8_t>(i + 1);
-      next_[i] = 0;
+    // Each field put at the head of its bucket's chain (1-based links; 0
+    // ends a chain), last field first, so a chain lists its fields in
+    // document order and the first occurrence of a key wins.
+    for (uint32_t i = n; i > 0; --i) {
+      uint8_t& head = head_[Bucket(fields_[i - 1].len, fields_[i - 1].first)];
+      next_[i - 1] = head;
+      head = static_cast<uint8_t>(i);
     }
   }
 
-  element e_;  // for the at_key fallback
+  Json e_;  // for the Json::Field fallback
   bool overflow_ = false;
   uint32_t n_ = 0;
   uint8_t head_[kBuckets] = {};  // first field (1-based) of each bucket's chain
@@ -234,51 +404,47 @@ class Obj {
   };
 };
 
-ABSL_ATTRIBUTE_ALWAYS_INLINE inline std::optional<element> Child(const Obj& o,
-                                                                absl::string_view key) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline std::optional<Json> Child(const Obj& o, absl::string_view key) {
   return o.Get(key);
 }
 
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline absl::string_view Str(const Obj& o, absl::string_view key) {
   auto v = o.Get(key);
   std::string_view s;
-  if (!v || v->get_string().get(s) != simdjson::SUCCESS) return {};
+  if (!v || !v->GetString(&s)) return {};
   return A(s);
 }
 
 template <typename F>
 void ForEach(const Obj& o, absl::string_view key, F&& f) {
   auto v = o.Get(key);
-  simdjson::dom::array a;
-  if (!v || v->get_array().get(a) != simdjson::SUCCESS) return;
-  for (element x : a) f(x);
+  if (!v) return;
+  for (Json x : v->Elements()) f(x);
 }
 
-std::optional<element> First(const Obj& o, absl::string_view key) {
+std::optional<Json> First(const Obj& o, absl::string_view key) {
   auto v = o.Get(key);
-  simdjson::dom::array a;
-  if (!v || v->get_array().get(a) != simdjson::SUCCESS) return std::nullopt;
-  for (element x : a) return x;
+  if (!v) return std::nullopt;
+  for (Json x : v->Elements()) return x;
   return std::nullopt;
 }
 
 // The first occurrence of each of a few keys of a small object, in one walk
 // of its fields and without Obj's table (a coding, a quantity, a reference):
-// the same answers as Obj::Get or element::at_key. A non-object reads as
+// the same answers as Obj::Get or Json::Field. A non-object reads as
 // empty.
 template <size_t N>
-ABSL_ATTRIBUTE_ALWAYS_INLINE inline std::array<std::optional<element>, N> Pick(
-    element e, const std::array<absl::string_view, N>& keys) {
-  std::array<std::optional<element>, N> out;
-  simdjson::dom::object o;
-  if (e.get_object().get(o) != simdjson::SUCCESS) return out;
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline std::array<std::optional<Json>, N> Pick(
+    Json e, const std::array<absl::string_view, N>& keys) {
+  std::array<std::optional<Json>, N> out;
+  Json::Range fields = e.Fields();
   size_t found = 0;
-  for (auto it = o.begin(), end = o.end(); it != end && found < N; ++it) {
-    const uint32_t len = it.key_length();
-    const char* key = it.key_c_str();
+  for (Json::Cursor it = fields.begin(); it != fields.end() && found < N; it.NextField()) {
+    const uint32_t len = it.KeyLength();
+    const char* key = it.KeyData();
     for (size_t j = 0; j < N; ++j) {
-      if (!out[j] && len == keys[j].size() && std::memcmp(key, keys[j].data(), len) == 0) {
-        out[j] = it.value();
+      if (!out[j] && len == keys[j].size() && SameBytes(key, keys[j].data(), len)) {
+        out[j] = it.Value();
         ++found;
         break;
       }
@@ -288,21 +454,13 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline std::array<std::optional<element>, N> Pick(
 }
 
 // A picked value as a string ("" when absent or not a string), as Str().
-ABSL_ATTRIBUTE_ALWAYS_INLINE inline absl::string_view StrOf(const std::optional<element>& v) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline absl::string_view StrOf(const std::optional<Json>& v) {
   std::string_view s;
-  if (!v || v->get_string().get(s) != simdjson::SUCCESS) return {};
+  if (!v || !v->GetString(&s)) return {};
   return A(s);
 }
 
-std::optional<double> NumberOf(element v) {
-  double d;
-  if (v.get_double().get(d) == simdjson::SUCCESS) return d;
-  int64_t i;
-  if (v.get_int64().get(i) == simdjson::SUCCESS) return static_cast<double>(i);
-  uint64_t u;
-  if (v.get_uint64().get(u) == simdjson::SUCCESS) return static_cast<double>(u);
-  return std::nullopt;
-}
+std::optional<double> NumberOf(Json v) { return v.Number(); }
 
 std::optional<double> Number(const Obj& o, absl::string_view key) {
   auto v = o.Get(key);
@@ -326,16 +484,16 @@ std::string S(std::string&& v) { return std::move(v); }
 // The extension on `e` (an element or an Obj) whose url ends with `name`
 // (hosts vary by vendor).
 template <typename E>
-std::optional<element> Extension(const E& e, absl::string_view name) {
-  std::optional<element> found;
-  ForEach(e, "extension", [&](element x) {
+std::optional<Json> Extension(const E& e, absl::string_view name) {
+  std::optional<Json> found;
+  ForEach(e, "extension", [&](Json x) {
     if (!found && absl::EndsWith(Str(x, "url"), name)) found = x;
   });
   return found;
 }
 
 // An extension's valueCode, or its valueCodeableConcept's first code.
-absl::string_view CodeOfExtension(element ext) {
+absl::string_view CodeOfExtension(Json ext) {
   Obj x(ext);
   absl::string_view code = Str(x, "valueCode");
   if (!code.empty()) return code;
@@ -352,9 +510,9 @@ absl::string_view ExtensionCode(const E& e, absl::string_view name) {
   return ext ? CodeOfExtension(*ext) : absl::string_view();
 }
 
-bool HasCode(element concept_elem, absl::string_view system, absl::string_view code) {
+bool HasCode(Json concept_elem, absl::string_view system, absl::string_view code) {
   bool found = false;
-  ForEach(concept_elem, "coding", [&](element c) {
+  ForEach(concept_elem, "coding", [&](Json c) {
     if (found) return;
     if (Str(c, "code") == code && (system.empty() || Str(c, "system") == system)) found = true;
   });
@@ -362,11 +520,11 @@ bool HasCode(element concept_elem, absl::string_view system, absl::string_view c
 }
 
 template <size_t N>
-absl::string_view FindCode(std::optional<element> concept_elem,
+absl::string_view FindCode(std::optional<Json> concept_elem,
                            const std::array<absl::string_view, N>& set) {
   absl::string_view out;
   if (!concept_elem) return out;
-  ForEach(*concept_elem, "coding", [&](element c) {
+  ForEach(*concept_elem, "coding", [&](Json c) {
     if (!out.empty()) return;
     absl::string_view code = Str(c, "code");
     if (OneOf(code, set)) out = code;
@@ -374,7 +532,7 @@ absl::string_view FindCode(std::optional<element> concept_elem,
   return out;
 }
 
-void FillCoding(element c, v1::Coding* coding) {
+void FillCoding(Json c, v1::Coding* coding) {
   static constexpr std::array<absl::string_view, 3> kKeys = {"system", "code", "display"};
   const auto [system, code, display] = Pick(c, kKeys);
   SET_NON_EMPTY(coding->set_system, StrOf(system));
@@ -382,16 +540,13 @@ void FillCoding(element c, v1::Coding* coding) {
   SET_NON_EMPTY(coding->set_display, StrOf(display));
 }
 
-void FillConcept(std::optional<element> cc, v1::CodeableConcept* out) {
+void FillConcept(std::optional<Json> cc, v1::CodeableConcept* out) {
   if (!cc) return;
   static constexpr std::array<absl::string_view, 2> kKeys = {"coding", "text"};
   const auto [codings, text] = Pick(*cc, kKeys);
-  if (codings) {
-    simdjson::dom::array a;
-    if (codings->get_array().get(a) == simdjson::SUCCESS) {
-      out->mutable_codings()->Reserve(static_cast<int>(a.size()));
-      for (element c : a) FillCoding(c, out->add_codings());
-    }
+  if (codings && codings->IsArray()) {
+    out->mutable_codings()->Reserve(static_cast<int>(codings->Size()));
+    for (Json c : codings->Elements()) FillCoding(c, out->add_codings());
   }
   SET_NON_EMPTY(out->set_text, StrOf(text));
 }
@@ -412,7 +567,7 @@ absl::string_view DateOf(const E& e, absl::string_view date_time_key,
 
 template <typename E>
 void AddNotes(const E& e, google::protobuf::RepeatedPtrField<std::string>* out) {
-  ForEach(e, "note", [&](element n) {
+  ForEach(e, "note", [&](Json n) {
     absl::string_view t = Str(n, "text");
     if (!t.empty()) out->Add(S(t));
   });
@@ -434,7 +589,7 @@ void AppendNumber(double v, std::string* out) {
 
 // Appends a Quantity as text ("28 tablet", "3.5"), or its free-text
 // extension, to `out`.
-void AppendQuantityText(std::optional<element> qe, std::string* out) {
+void AppendQuantityText(std::optional<Json> qe, std::string* out) {
   if (!qe) return;
   static constexpr std::array<absl::string_view, 3> kKeys = {"value", "unit", "extension"};
   const auto [value, unit_v, extensions] = Pick(*qe, kKeys);
@@ -446,9 +601,8 @@ void AppendQuantityText(std::optional<element> qe, std::string* out) {
     return;
   }
   // GP Connect puts free-text quantities in an extension.
-  simdjson::dom::array a;
-  if (!extensions || extensions->get_array().get(a) != simdjson::SUCCESS) return;
-  for (element x : a) {
+  if (!extensions) return;
+  for (Json x : extensions->Elements()) {
     if (absl::EndsWith(Str(x, "url"), "MedicationQuantityText-1")) {
       absl::StrAppend(out, Str(x, "valueString"));
       return;
@@ -456,7 +610,7 @@ void AppendQuantityText(std::optional<element> qe, std::string* out) {
   }
 }
 
-std::string QuantityText(std::optional<element> qe) {
+std::string QuantityText(std::optional<Json> qe) {
   std::string out;
   AppendQuantityText(qe, &out);
   return out;
@@ -469,23 +623,23 @@ absl::Status BundleError(absl::string_view message) {
 // A resource's resourceType and id in one walk of its keys, stopping when both
 // are seen (JSON keys come in any order). As with Str(), the first occurrence
 // of a key counts and a non-string reads "".
-void TypeAndId(element resource, absl::string_view* type, absl::string_view* id) {
-  simdjson::dom::object o;
-  if (resource.get_object().get(o) != simdjson::SUCCESS) return;
+void TypeAndId(Json resource, absl::string_view* type, absl::string_view* id) {
+  Json::Range fields = resource.Fields();
   bool seen_type = false, seen_id = false;
-  for (auto it = o.begin(), end = o.end(); it != end && !(seen_type && seen_id); ++it) {
-    const uint32_t len = it.key_length();
+  for (Json::Cursor it = fields.begin(); it != fields.end() && !(seen_type && seen_id);
+       it.NextField()) {
+    const uint32_t len = it.KeyLength();
     absl::string_view* target = nullptr;
-    if (!seen_type && len == 12 && std::memcmp(it.key_c_str(), "resourceType", 12) == 0) {
+    if (!seen_type && len == 12 && std::memcmp(it.KeyData(), "resourceType", 12) == 0) {
       seen_type = true;
       target = type;
-    } else if (!seen_id && len == 2 && std::memcmp(it.key_c_str(), "id", 2) == 0) {
+    } else if (!seen_id && len == 2 && std::memcmp(it.KeyData(), "id", 2) == 0) {
       seen_id = true;
       target = id;
     }
     if (target == nullptr) continue;
     std::string_view v;
-    if (it.value().get_string().get(v) == simdjson::SUCCESS) *target = A(v);
+    if (it.Value().GetString(&v)) *target = A(v);
   }
 }
 
@@ -494,12 +648,12 @@ void TypeAndId(element resource, absl::string_view* type, absl::string_view* id)
 
 struct Resource {
   int entry = 0;  // Bundle.entry index
-  element value;
+  Json value;
 };
 
 struct ListInfo {
   int entry = 0;
-  element value;
+  Json value;
   absl::string_view code;           // first SNOMED code
   absl::string_view encounter_ref;  // List.encounter.reference (topics)
 };
@@ -518,18 +672,18 @@ class Index {
 
   // `type` and `id` are the resource's resourceType and id ("" when absent or
   // not a string).
-  absl::Status Add(int entry, element resource, absl::string_view type, absl::string_view id) {
+  absl::Status Add(int entry, Json resource, absl::string_view type, absl::string_view id) {
     if (type == "List") {
       Obj list(resource);  // one walk for code, encounter and contained
       absl::string_view code;
       if (auto cc = Child(list, "code")) {
-        ForEach(*cc, "coding", [&](element c) {
+        ForEach(*cc, "coding", [&](Json c) {
           if (code.empty()) code = Str(c, "code");
         });
       }
       lists_.push_back({entry, resource, code, Str(Child(list, "encounter"), "reference")});
       // Contained resources are referenced as "#id" from inside the List.
-      ForEach(list, "contained", [&](element c) {
+      ForEach(list, "contained", [&](Json c) {
         absl::string_view id = Str(c, "id");
         absl::string_view ctype = Str(c, "resourceType");
         if (id.empty() || ctype.empty()) return;
@@ -564,7 +718,7 @@ class Index {
 
   // Resolves "Type/id" or "#id". Absolute URLs are matched on their last two
   // path segments.
-  std::optional<element> Resolve(absl::string_view ref) const {
+  std::optional<Json> Resolve(absl::string_view ref) const {
     if (ref.empty()) return std::nullopt;
     if (ref[0] == '#') {
       auto it = contained_.find(ref.substr(1));
@@ -572,10 +726,14 @@ class Index {
       return it->second.value;
     }
     // "Type/id", or an absolute URL ending in "Type/id".
-    const std::string_view r = K(ref);  // std::string_view::rfind is inline
-    size_t slash = r.rfind('/');
-    if (slash == absl::string_view::npos || slash == 0) return std::nullopt;
-    size_t prev = r.rfind('/', slash - 1);
+    // The last and the one-but-last '/' (memrchr is vectorized; rfind walks
+    // back byte by byte over the id).
+    const char* last = static_cast<const char*>(memrchr(ref.data(), '/', ref.size()));
+    if (last == nullptr || last == ref.data()) return std::nullopt;
+    const size_t slash = static_cast<size_t>(last - ref.data());
+    const char* before = static_cast<const char*>(memrchr(ref.data(), '/', slash));
+    const size_t prev =
+        before == nullptr ? absl::string_view::npos : static_cast<size_t>(before - ref.data());
     absl::string_view type = prev == absl::string_view::npos
                                  ? ref.substr(0, slash)
                                  : ref.substr(prev + 1, slash - prev - 1);
@@ -585,7 +743,7 @@ class Index {
   }
 
   template <typename E>
-  std::optional<element> ResolveField(const E& e, absl::string_view key) const {
+  std::optional<Json> ResolveField(const E& e, absl::string_view key) const {
     auto r = Child(e, key);
     if (!r) return std::nullopt;
     return Resolve(Str(*r, "reference"));
@@ -635,11 +793,19 @@ class Index {
       return HashId(k.second, type * 0xc2b2ae3d27d4eb4full);
     }
   };
+  struct RefKeyEq {
+    bool operator()(const RefKey& a, const RefKey& b) const {
+      return Same(a.second, b.second) && Same(a.first, b.first);
+    }
+  };
   struct IdHash {
     size_t operator()(absl::string_view id) const { return HashId(id, 0); }
   };
-  absl::flat_hash_map<RefKey, Resource, RefKeyHash> by_ref_;
-  absl::flat_hash_map<absl::string_view, Resource, IdHash> contained_;
+  struct IdEq {
+    bool operator()(absl::string_view a, absl::string_view b) const { return Same(a, b); }
+  };
+  absl::flat_hash_map<RefKey, Resource, RefKeyHash, RefKeyEq> by_ref_;
+  absl::flat_hash_map<absl::string_view, Resource, IdHash, IdEq> contained_;
   // By position in kMappedTypes.
   std::array<std::vector<Resource>, kMappedTypes.size()> by_type_;
   std::array<std::vector<Resource>, kMappedTypes.size()> contained_by_type_;
@@ -648,10 +814,10 @@ class Index {
 
 // A readable name for a Practitioner, Organization, Location or
 // HealthcareService, or the reference's display.
-std::string NameOf(const Index& index, std::optional<element> ref_elem) {
+std::string NameOf(const Index& index, std::optional<Json> ref_elem) {
   if (!ref_elem) return {};
   Obj ref(*ref_elem);
-  std::optional<element> target = index.Resolve(Str(ref, "reference"));
+  std::optional<Json> target = index.Resolve(Str(ref, "reference"));
   if (target) {
     Obj t(*target);
     absl::string_view name = Str(t, "name");
@@ -670,13 +836,13 @@ std::string NameOf(const Index& index, std::optional<element> ref_elem) {
         out.append(part.data(), part.size());
         any = true;
       };
-      ForEach(n, "prefix", [&](element p) {
+      ForEach(n, "prefix", [&](Json p) {
         std::string_view s;
-        if (p.get_string().get(s) == simdjson::SUCCESS) add_part(A(s));
+        if (p.GetString(&s)) add_part(A(s));
       });
-      ForEach(n, "given", [&](element p) {
+      ForEach(n, "given", [&](Json p) {
         std::string_view s;
-        if (p.get_string().get(s) == simdjson::SUCCESS) add_part(A(s));
+        if (p.GetString(&s)) add_part(A(s));
       });
       absl::string_view family = Str(n, "family");
       if (!family.empty()) add_part(family);
@@ -799,7 +965,7 @@ class SeenIds {
   bool Insert(absl::string_view id) {
     if (n_ <= kInline) {
       for (size_t i = 0; i < n_; ++i)
-        if (ids_[i] == id) return false;
+        if (Same(ids_[i], id)) return false;
       if (n_ < kInline) {
         ids_[n_++] = id;
         return true;
@@ -847,7 +1013,7 @@ class Mapper {
     }
     Obj p(patients[0].value);
     v1::Demographics* d = out_->mutable_demographics();
-    ForEach(p, "identifier", [&](element id) {
+    ForEach(p, "identifier", [&](Json id) {
       if (Str(id, "system") != kNhsNumberSystem || !d->nhs_number().empty()) return;
       SET_NON_EMPTY(d->set_nhs_number, Str(id, "value"));
       if (auto ext = Extension(id, "NHSNumberVerificationStatus-1")) {
@@ -862,14 +1028,14 @@ class Mapper {
           "Patient.identifier: the NHS number fails the Modulus 11 check; kept as "
           "the source sent it");
     }
-    std::optional<element> name;
-    ForEach(p, "name", [&](element n) {
+    std::optional<Json> name;
+    ForEach(p, "name", [&](Json n) {
       if (!name || (Str(*name, "use") != "official" && Str(n, "use") == "official")) name = n;
     });
     if (name) {
-      ForEach(*name, "given", [&](element g) {
+      ForEach(*name, "given", [&](Json g) {
         std::string_view s;
-        if (g.get_string().get(s) == simdjson::SUCCESS) d->add_given_names(S(s));
+        if (g.GetString(&s)) d->add_given_names(S(s));
       });
       SET_NON_EMPTY(d->set_family_name, Str(*name, "family"));
       absl::string_view text = Str(*name, "text");
@@ -886,14 +1052,14 @@ class Mapper {
                   : gender == "other"   ? v1::ADMINISTRATIVE_GENDER_OTHER
                   : gender == "unknown" ? v1::ADMINISTRATIVE_GENDER_UNKNOWN
                                         : v1::ADMINISTRATIVE_GENDER_UNSPECIFIED);
-    std::optional<element> address;
-    ForEach(p, "address", [&](element a) {
+    std::optional<Json> address;
+    ForEach(p, "address", [&](Json a) {
       if (!address || (Str(*address, "use") != "home" && Str(a, "use") == "home")) address = a;
     });
     if (address) {
-      ForEach(*address, "line", [&](element l) {
+      ForEach(*address, "line", [&](Json l) {
         std::string_view s;
-        if (l.get_string().get(s) == simdjson::SUCCESS) d->add_address_lines(S(s));
+        if (l.GetString(&s)) d->add_address_lines(S(s));
       });
       for (absl::string_view key : {"city", "district"}) {
         absl::string_view v = Str(*address, key);
@@ -902,13 +1068,13 @@ class Mapper {
       SET_NON_EMPTY(d->set_postcode, Str(*address, "postalCode"));
     }
     SET_NON_EMPTY(d->set_date_of_death, Str(p, "deceasedDateTime"));
-    ForEach(p, "telecom", [&](element t) {
+    ForEach(p, "telecom", [&](Json t) {
       if (d->telephone().empty() && Str(t, "system") == "phone")
         SET_NON_EMPTY(d->set_telephone, Str(t, "value"));
     });
-    auto practice = [&](std::optional<element> org) {
+    auto practice = [&](std::optional<Json> org) {
       if (!org || Str(*org, "resourceType") != "Organization") return false;
-      ForEach(*org, "identifier", [&](element id) {
+      ForEach(*org, "identifier", [&](Json id) {
         if (Str(id, "system") == kOdsSystem && d->registered_practice_code().empty())
           SET_NON_EMPTY(d->set_registered_practice_code, Str(id, "value"));
       });
@@ -916,7 +1082,7 @@ class Mapper {
       return true;
     };
     bool found = false;
-    ForEach(p, "generalPractitioner", [&](element ref) {
+    ForEach(p, "generalPractitioner", [&](Json ref) {
       if (!found) found = practice(index_.Resolve(Str(ref, "reference")));
     });
     if (!found) practice(index_.ResolveField(p, "managingOrganization"));
@@ -943,7 +1109,7 @@ class Mapper {
       Obj lo(list.value);
       // Warning codes, emptyReason and notes.
       std::vector<v1::SectionState> states;
-      ForEach(lo, "extension", [&](element x) {
+      ForEach(lo, "extension", [&](Json x) {
         if (!absl::EndsWith(Str(x, "url"), "ListWarningCode-1")) return;
         absl::string_view code = Str(x, "valueCode");
         if (code == "confidential-items") states.push_back(v1::SECTION_STATE_ITEMS_WITHHELD);
@@ -955,7 +1121,7 @@ class Mapper {
       int unresolved = 0;
       int item_index = 0;
       absl::Status error;
-      ForEach(lo, "entry", [&](element e) {
+      ForEach(lo, "entry", [&](Json e) {
         has_entries = true;
         auto item = Child(e, "item");
         absl::string_view ref = Str(item, "reference");
@@ -980,7 +1146,7 @@ class Mapper {
         if (!empty) acc.all_empty = false;
         acc.unresolved += unresolved;
         for (auto s : states) acc.AddState(s);
-        ForEach(lo, "note", [&](element n) {
+        ForEach(lo, "note", [&](Json n) {
           absl::string_view text = Str(n, "text");
           if (!text.empty()) acc.AddNote(S(text));
         });
@@ -988,7 +1154,7 @@ class Mapper {
     }
     // OperationOutcome warnings inside a 200 bundle.
     for (const Resource& oo : index_.OfType("OperationOutcome")) {
-      ForEach(oo.value, "issue", [&](element issue) {
+      ForEach(oo.value, "issue", [&](Json issue) {
         auto details = Child(issue, "details");
         bool not_implemented = details && HasCode(*details, "", "NOT_IMPLEMENTED");
         if (!not_implemented && Str(issue, "code") != "not-supported") return;
@@ -1003,6 +1169,8 @@ class Mapper {
   }
 
   void FinishSectionStatuses() {
+    out_->mutable_section_statuses()->Reserve(v1::GP_SECTION_REFERRALS -
+                                              v1::GP_SECTION_DEMOGRAPHICS + 1);
     for (int s = v1::GP_SECTION_DEMOGRAPHICS; s <= v1::GP_SECTION_REFERRALS; ++s) {
       auto section = static_cast<v1::GpSection>(s);
       v1::SectionStatus* status = out_->add_section_statuses();
@@ -1061,9 +1229,9 @@ class Mapper {
       // The actual problem decides whether the problem is also a diagnosis.
       // One walk of the extensions: significance, actual problem, related
       // clinical content.
-      std::optional<element> significance;
+      std::optional<Json> significance;
       absl::string_view actual_type;
-      ForEach(c, "extension", [&](element x) {
+      ForEach(c, "extension", [&](Json x) {
         absl::string_view url = Str(x, "url");
         if (!significance && absl::EndsWith(url, "ProblemSignificance-1")) significance = x;
         bool actual = absl::EndsWith(url, "ActualProblem-1");
@@ -1089,12 +1257,12 @@ class Mapper {
   void MapMedications() {
     // Issues (intent "order") by the authorisation (intent "plan") they are
     // based on.
-    absl::flat_hash_map<absl::string_view, absl::InlinedVector<element, 4>> issues_by_plan;
+    absl::flat_hash_map<absl::string_view, absl::InlinedVector<Json, 4>> issues_by_plan;
     issues_by_plan.reserve(index_.OfType("MedicationRequest").size());
     for (const Resource& r : index_.OfType("MedicationRequest")) {
       // Two lookups: plain key scans are cheaper than a field table here.
       if (Str(r.value, "intent") != "order") continue;
-      ForEach(r.value, "basedOn", [&](element ref) {
+      ForEach(r.value, "basedOn", [&](Json ref) {
         if (auto plan = index_.Resolve(Str(ref, "reference")))
           issues_by_plan[Str(*plan, "id")].push_back(r.value);
       });
@@ -1123,8 +1291,8 @@ class Mapper {
         SET_NON_EMPTY(m.set_start_date, Str(ms, "effectiveDateTime"));
       }
       // The two extensions read here, found in one walk of the extensions.
-      std::optional<element> last_issue, agency;
-      ForEach(ms, "extension", [&](element x) {
+      std::optional<Json> last_issue, agency;
+      ForEach(ms, "extension", [&](Json x) {
         absl::string_view url = Str(x, "url");
         if (!last_issue && absl::EndsWith(url, "MedicationStatementLastIssueDate-1"))
           last_issue = x;
@@ -1132,20 +1300,20 @@ class Mapper {
       });
       if (last_issue) SET_NON_EMPTY(m.set_last_issue_date, Str(*last_issue, "valueDateTime"));
       if (agency) SET_NON_EMPTY(m.set_prescribing_agency, CodeOfExtension(*agency));
-      ForEach(ms, "reasonCode", [&](element cc) { FillConcept(cc, m.add_reasons()); });
-      ForEach(ms, "reasonReference", [&](element ref) {
+      ForEach(ms, "reasonCode", [&](Json cc) { FillConcept(cc, m.add_reasons()); });
+      ForEach(ms, "reasonReference", [&](Json ref) {
         if (auto cond = index_.Resolve(Str(ref, "reference")))
           FillConcept(Child(*cond, "code"), m.add_reasons());
       });
       // The authorisation.
-      std::optional<element> plan_elem;
-      ForEach(ms, "basedOn", [&](element ref) {
+      std::optional<Json> plan_elem;
+      ForEach(ms, "basedOn", [&](Json ref) {
         if (!plan_elem) plan_elem = index_.Resolve(Str(ref, "reference"));
       });
       if (!plan_elem) continue;
       Obj plan(*plan_elem);
-      std::optional<element> type_ext, reason;
-      ForEach(plan, "extension", [&](element x) {
+      std::optional<Json> type_ext, reason;
+      ForEach(plan, "extension", [&](Json x) {
         absl::string_view url = Str(x, "url");
         if (!type_ext && absl::EndsWith(url, "PrescriptionType-1")) type_ext = x;
         if (!reason && absl::EndsWith(url, "MedicationStatusReason-1")) reason = x;
@@ -1164,7 +1332,7 @@ class Mapper {
       auto dispense = Child(plan, "dispenseRequest");
       if (dispense) SET_NON_EMPTY(m.set_quantity, QuantityText(Child(*dispense, "quantity")));
       if (reason) {
-        ForEach(*reason, "extension", [&](element x) {
+        ForEach(*reason, "extension", [&](Json x) {
           Obj xo(x);
           if (Str(xo, "url") != "statusReason") return;
           auto cc = Child(xo, "valueCodeableConcept");
@@ -1182,11 +1350,11 @@ class Mapper {
       auto it = issues_by_plan.find(Str(plan, "id"));
       if (it == issues_by_plan.end()) continue;
       m.mutable_issues()->Reserve(static_cast<int>(it->second.size()));
-      for (element issue_elem : it->second) {
+      for (Json issue_elem : it->second) {
         Obj issue(issue_elem);
         v1::PrescriptionIssue* pi = m.add_issues();
         SET_NON_EMPTY(pi->set_id, Str(issue, "id"));
-        std::optional<element> dr_elem = Child(issue, "dispenseRequest");
+        std::optional<Json> dr_elem = Child(issue, "dispenseRequest");
         Obj dr(dr_elem);
         absl::string_view issued =
             dr_elem ? Str(Child(dr, "validityPeriod"), "start") : absl::string_view();
@@ -1200,7 +1368,7 @@ class Mapper {
     }
   }
 
-  void MapAllergy(element a_elem) {
+  void MapAllergy(Json a_elem) {
     Obj a(a_elem);
     absl::string_view id = Str(a, "id");
     // TPP may send a resolved allergy both top-level and contained.
@@ -1213,23 +1381,22 @@ class Mapper {
                     : (status == "resolved" || status == "inactive")
                         ? v1::CLINICAL_STATUS_INACTIVE
                         : v1::CLINICAL_STATUS_UNSPECIFIED);
-    ForEach(a, "category", [&](element c) {
+    ForEach(a, "category", [&](Json c) {
       std::string_view s;
-      if (out->category().empty() && c.get_string().get(s) == simdjson::SUCCESS)
-        out->set_category(S(s));
+      if (out->category().empty() && c.GetString(&s)) out->set_category(S(s));
     });
     absl::string_view criticality = Str(a, "criticality");
     SET_NON_EMPTY(out->set_criticality, criticality);
     bool severe = criticality == "high";
-    ForEach(a, "reaction", [&](element re) {
+    ForEach(a, "reaction", [&](Json re) {
       Obj r(re);
       if (Str(r, "severity") == "severe") severe = true;
-      ForEach(r, "manifestation", [&](element cc) { FillConcept(cc, out->add_reactions()); });
+      ForEach(r, "manifestation", [&](Json cc) { FillConcept(cc, out->add_reactions()); });
     });
     SET_NON_EMPTY(out->set_onset_date, DateOf(a, "onsetDateTime", "onsetPeriod"));
     SET_NON_EMPTY(out->set_asserted_date, Str(a, "assertedDate"));
     if (auto end = Extension(a, "AllergyIntoleranceEnd-1")) {
-      ForEach(*end, "extension", [&](element xe) {
+      ForEach(*end, "extension", [&](Json xe) {
         Obj x(xe);
         absl::string_view url = Str(x, "url");
         if (url == "endDate") SET_NON_EMPTY(out->set_end_date, Str(x, "valueDateTime"));
@@ -1257,7 +1424,7 @@ class Mapper {
       Obj im(r.value);
       bool not_given = false;
       auto ng = im.Get("notGiven");
-      if (!ng || ng->get_bool().get(not_given) != simdjson::SUCCESS) not_given = false;
+      if (!ng || !ng->GetBool(&not_given)) not_given = false;
       if (not_given) continue;
       v1::Procedure* p = out_->add_procedures();
       SET_NON_EMPTY(p->set_id, Str(im, "id"));
@@ -1268,7 +1435,7 @@ class Mapper {
     }
   }
 
-  void AddResult(element obs_elem, v1::Investigation* inv, int depth, SeenIds* seen) {
+  void AddResult(Json obs_elem, v1::Investigation* inv, int depth, SeenIds* seen) {
     Obj obs(obs_elem);
     absl::string_view id = Str(obs, "id");
     if (depth > 8 || !seen->Insert(id)) return;
@@ -1280,7 +1447,7 @@ class Mapper {
     }
     // A test group: its members are the results.
     bool group = false;
-    ForEach(obs, "related", [&](element rel_elem) {
+    ForEach(obs, "related", [&](Json rel_elem) {
       static constexpr std::array<absl::string_view, 2> kKeys = {"type", "target"};
       const auto [type, target] = Pick(rel_elem, kKeys);
       if (StrOf(type) != "has-member") return;
@@ -1308,8 +1475,7 @@ class Mapper {
       absl::string_view unit = StrOf(unit_v);
       SET_NON_EMPTY(out->set_unit, unit.empty() ? StrOf(code_v) : unit);
       SET_NON_EMPTY(out->set_comparator, StrOf(comparator));
-    } else if (value_string && value_string->get_string().get(value_text) == simdjson::SUCCESS &&
-               !value_text.empty()) {
+    } else if (value_string && value_string->GetString(&value_text) && !value_text.empty()) {
       res->set_text(S(value_text));
     } else if (value_concept) {
       Obj cc(*value_concept);
@@ -1357,14 +1523,14 @@ class Mapper {
       absl::string_view conclusion = Str(dr, "conclusion");
       if (!conclusion.empty()) inv->add_comments(S(conclusion));
       seen.Clear();
-      ForEach(dr, "result", [&](element ref) {
+      ForEach(dr, "result", [&](Json ref) {
         if (auto obs = index_.Resolve(Str(ref, "reference"))) AddResult(*obs, inv, 0, &seen);
       });
     }
   }
 
   // Reads one BP component (or has-member Observation) into the reading.
-  void BpValue(element part_elem, v1::BloodPressureReading* bp) {
+  void BpValue(Json part_elem, v1::BloodPressureReading* bp) {
     Obj part(part_elem);
     auto code = Child(part, "code");
     bool systolic = !FindCode(code, kBpSystolic).empty();
@@ -1405,7 +1571,7 @@ class Mapper {
       v1::BloodPressureReading* bp = out_->add_blood_pressure_readings();
       SET_NON_EMPTY(bp->set_id, Str(obs, "id"));
       SET_NON_EMPTY(bp->set_date, DateOf(obs, "effectiveDateTime", "effectivePeriod"));
-      ForEach(*code, "coding", [&](element ce) {
+      ForEach(*code, "coding", [&](Json ce) {
         Obj c(ce);
         if (Str(c, "code") == panel) {
           SET_NON_EMPTY(bp->mutable_panel()->set_system, Str(c, "system"));
@@ -1413,10 +1579,10 @@ class Mapper {
           SET_NON_EMPTY(bp->mutable_panel()->set_display, Str(c, "display"));
         }
       });
-      ForEach(obs, "component", [&](element comp) { BpValue(comp, bp); });
+      ForEach(obs, "component", [&](Json comp) { BpValue(comp, bp); });
       // Readings that are not a defined triple: separate Observations linked
       // by has-member.
-      ForEach(obs, "related", [&](element rel_elem) {
+      ForEach(obs, "related", [&](Json rel_elem) {
         Obj rel(rel_elem);
         if (Str(rel, "type") != "has-member") return;
         if (auto member = index_.ResolveField(rel, "target")) BpValue(*member, bp);
@@ -1441,7 +1607,7 @@ class Mapper {
     // matches only the exact reference "Encounter/<id>"). Keys are views into
     // the document.
     constexpr absl::string_view kEncounterPrefix = "Encounter/";
-    absl::flat_hash_map<absl::string_view, absl::InlinedVector<element, 2>> topics;
+    absl::flat_hash_map<absl::string_view, absl::InlinedVector<Json, 2>> topics;
     for (const ListInfo& list : index_.lists()) {
       if (list.code != kListTopic) continue;
       absl::string_view ref = list.encounter_ref;
@@ -1467,11 +1633,11 @@ class Mapper {
         SET_NON_EMPTY(out->set_start_date, Str(period, "start"));
         SET_NON_EMPTY(out->set_end_date, Str(period, "end"));
       }
-      ForEach(e, "participant", [&](element part_elem) {
+      ForEach(e, "participant", [&](Json part_elem) {
         if (!out->practitioner().empty()) return;
         Obj part(part_elem);
         bool primary = false;
-        ForEach(part, "type", [&](element t) {
+        ForEach(part, "type", [&](Json t) {
           if (!primary && HasCode(t, "", "PPRF")) primary = true;
         });
         if (primary)
@@ -1483,11 +1649,11 @@ class Mapper {
       if (topics.empty()) continue;
       auto it = topics.find(id);
       if (it == topics.end()) continue;
-      for (element topic_elem : it->second) {
+      for (Json topic_elem : it->second) {
         Obj topic(topic_elem);
         v1::CodeableConcept* cc = out->add_topics();
         if (auto ext = Extension(topic, "RelatedProblemHeader-1")) {
-          ForEach(*ext, "extension", [&](element xe) {
+          ForEach(*ext, "extension", [&](Json xe) {
             Obj x(xe);
             if (Str(x, "url") != "target") return;
             if (auto cond = index_.ResolveField(x, "valueReference"))
@@ -1511,7 +1677,7 @@ class Mapper {
       SET_NON_EMPTY(out->set_status, Str(rr, "status"));
       SET_NON_EMPTY(out->set_priority, Str(rr, "priority"));
       FillConcept(Child(rr, "specialty"), out->mutable_specialty());
-      ForEach(rr, "reasonCode", [&](element cc) { FillConcept(cc, out->add_reasons()); });
+      ForEach(rr, "reasonCode", [&](Json cc) { FillConcept(cc, out->add_reasons()); });
       if (auto rec = First(rr, "recipient")) SET_NON_EMPTY(out->set_recipient, NameOf(index_, rec));
       SET_NON_EMPTY(out->set_description, Str(rr, "description"));
     }
@@ -1558,8 +1724,7 @@ absl::Status ParseInto(absl::string_view json, const ParseOptions& options, v1::
     std::fill_n(padded.begin() + json.size(), simdjson::SIMDJSON_PADDING, '\0');
     input = padded.data();
   }
-  element root;
-  simdjson::error_code err = parser.parse(input, json.size(), false).get(root);
+  simdjson::error_code err = parser.parse(input, json.size(), false).error();
   if (err == simdjson::DEPTH_ERROR) {
     return BundleError(
         absl::StrCat("bundle: JSON nests deeper than the limit of ", options.max_depth));
@@ -1568,23 +1733,29 @@ absl::Status ParseInto(absl::string_view json, const ParseOptions& options, v1::
     return BundleError(
         absl::StrCat("bundle: not valid JSON (", A(simdjson::error_message(err)), ")"));
   }
-  if (!root.is_object()) return BundleError("bundle: the JSON is not an object");
+  // The mapper reads the parsed document's tape directly (see Json). The
+  // per-thread index keeps values pointing at `tape` only until the next
+  // call clears it.
+  const Tape tape{parser.doc.tape.get(), parser.doc.string_buf.get()};
+  const Json root(&tape);
+  if (!root.IsObject()) return BundleError("bundle: the JSON is not an object");
   if (Str(root, "resourceType") != "Bundle") {
     return BundleError("bundle: resourceType is not \"Bundle\"");
   }
-  simdjson::dom::array entries;
-  if (root["entry"].get_array().get(entries) != simdjson::SUCCESS) {
+  std::optional<Json> entries = root.Field("entry");
+  if (!entries || !entries->IsArray()) {
     return BundleError("Bundle.entry: missing or not an array");
   }
   thread_local Index index;
   index.Clear();
-  index.Reserve(entries.size());
+  index.Reserve(entries->Size());
   int i = 0;
-  for (element entry : entries) {
-    element resource;
-    if (entry["resource"].get(resource) != simdjson::SUCCESS || !resource.is_object()) {
+  for (Json entry : entries->Elements()) {
+    std::optional<Json> resource_field = entry.Field("resource");
+    if (!resource_field || !resource_field->IsObject()) {
       return BundleError(absl::StrCat("Bundle.entry[", i, "]: no resource object"));
     }
+    const Json resource = *resource_field;
     absl::string_view type, id;
     TypeAndId(resource, &type, &id);
     if (type.empty()) {

@@ -452,6 +452,54 @@ TEST(StructuredRecordRulesTest, ParseIntoClearsOnError) {
   EXPECT_EQ(summary.ByteSizeLong(), 0u);
 }
 
+// How the mapper reads the parsed document, whatever the shape of a field:
+// the first occurrence of a repeated key counts (in a resource, in a small
+// coding or quantity, and in a resource with more keys than the mapper's
+// field table holds); any JSON number reads as its value (negative,
+// unsigned 64-bit, fractional); a field of the wrong type reads as absent.
+constexpr char kDocumentShapes[] = R"({"resourceType":"Bundle","id":"t","entry":[
+ {"resource":{"resourceType":"Patient","id":"p","birthDate":"1950-01-01","birthDate":"1999-09-09"}},
+ {"resource":{"resourceType":"List","code":{"coding":[{"system":"http://snomed.info/sct","code":"887191000000108"}]},
+   "entry":[{"item":{"reference":"DiagnosticReport/r"}}]}},
+ {"resource":{"resourceType":"DiagnosticReport","id":"r","result":[{"reference":"Observation/o1"},
+   {"reference":"Observation/o2"},{"reference":"Observation/o3"},{"reference":"Observation/o4"}]}},
+ {"resource":{"resourceType":"Observation","id":"o1","status":"final","status":"amended",
+   "code":{"coding":[{"code":"1","code":"2","display":"A"}]},"valueQuantity":{"value":-3,"value":4,"unit":"mmol/L"}}},
+ {"resource":{"resourceType":"Observation","id":"o2","valueQuantity":{"value":18446744073709551615,"unit":"x"}}},
+ {"resource":{"resourceType":"Observation","id":"o3","valueQuantity":{"value":2.5},"status":7}},
+ {"resource":{"resourceType":"Observation",
+   "x0":0,"x1":1,"x2":2,"x3":3,"x4":4,"x5":5,"x6":6,"x7":7,"x8":8,"x9":9,
+   "x10":10,"x11":11,"x12":12,"x13":13,"x14":14,"x15":15,"x16":16,"x17":17,"x18":18,"x19":19,
+   "x20":20,"x21":21,"x22":22,"x23":23,"x24":24,"x25":25,"x26":26,"x27":27,"x28":28,"x29":29,
+   "x30":30,"x31":31,"x32":32,"x33":33,"x34":34,"x35":35,"x36":36,"x37":37,"x38":38,"x39":39,
+   "x40":40,"x41":41,"x42":42,"x43":43,"x44":44,"x45":45,"x46":46,"x47":47,"x48":48,"x49":49,
+   "id":"o4","status":"final","status":"bad",
+   "valueString":"high","valueString":"low"}}
+]})";
+
+TEST(StructuredRecordRulesTest, FirstKeyWinsAndNumbersAndTypesReadAsJsonSays) {
+  ParseOptions options;
+  options.now = absl::FromUnixSeconds(1700000000);
+  auto s = ParseStructuredRecord(kDocumentShapes, options);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->demographics().date_of_birth(), "1950-01-01");
+  ASSERT_EQ(s->investigations_size(), 1);
+  const v1::Investigation& inv = s->investigations(0);
+  ASSERT_EQ(inv.results_size(), 4);
+  EXPECT_EQ(inv.results(0).status(), "final");
+  ASSERT_EQ(inv.results(0).code().codings_size(), 1);
+  EXPECT_EQ(inv.results(0).code().codings(0).code(), "1");
+  EXPECT_EQ(inv.results(0).code().codings(0).display(), "A");
+  EXPECT_EQ(inv.results(0).quantity().value(), -3);
+  EXPECT_EQ(inv.results(0).quantity().unit(), "mmol/L");
+  EXPECT_EQ(inv.results(1).quantity().value(), 18446744073709551615.0);
+  EXPECT_EQ(inv.results(2).quantity().value(), 2.5);
+  EXPECT_EQ(inv.results(2).status(), "");
+  EXPECT_EQ(inv.results(3).id(), "o4");
+  EXPECT_EQ(inv.results(3).status(), "final");
+  EXPECT_EQ(inv.results(3).text(), "high");
+}
+
 // A caller's buffer with padding after the bundle is parsed in place, to the
 // same summary (on an arena, as the gateway asks) and the same errors; what
 // the padding holds does not matter.
