@@ -10,6 +10,19 @@ class RealClock : public Clock {
 };
 }  // namespace
 
+const absl::TimeZone& EnglandTimeZone() {
+  static const absl::TimeZone* const england = [] {
+    auto* tz = new absl::TimeZone();
+    if (!absl::LoadTimeZone("Europe/London", tz)) *tz = absl::UTCTimeZone();
+    return tz;
+  }();
+  return *england;
+}
+
+std::string EnglandDate(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%d", t, EnglandTimeZone());
+}
+
 const Clock* Clock::Real() {
   static const RealClock* const clock = new RealClock();
   return clock;

@@ -1,11 +1,23 @@
 #ifndef CAREGATE_COMMON_CLOCK_H_
 #define CAREGATE_COMMON_CLOCK_H_
 
+#include <string>
+
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 namespace caregate::common {
+
+// England's time zone (Europe/London, with British Summer Time): every date in
+// a record (a birth date, the end of a service, a consent's validity) is a
+// date in England, so "today" is computed here, never in UTC. Falls back to
+// UTC only if the system has no time zone data (deploy/setup.sh installs
+// tzdata).
+const absl::TimeZone& EnglandTimeZone();
+
+// The date in England at `t`, as YYYY-MM-DD.
+std::string EnglandDate(absl::Time t);
 
 // The source of "now" for everything that decides on time: token expiry,
 // consent validity, audit timestamps, rate limits. Injected so tests control

@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   # toolchain
   build-essential cmake ninja-build pkg-config git ca-certificates
+  # England's time zone (Europe/London): dates in records are local dates
+  tzdata
   # gRPC 1.51, protobuf 3.21, Abseil, and the standard protos
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev grpc-proto golang-github-gogo-googleapis-dev

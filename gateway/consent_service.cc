@@ -1,6 +1,7 @@
 #include "gateway/consent_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/clock.h"
 #include "common/nhs_number.h"
 #include "common/status.h"
 #include "consent/policy/consent_module.h"
@@ -89,7 +90,7 @@ absl::StatusOr<v1::ConsentFact> ConsentServiceImpl::Change(const ReceivedCredent
 
   const absl::Time now = clock_->Now();
   fact.set_nhs_number(*nhs);
-  if (fact.valid_from().empty()) fact.set_valid_from(consent::ledger::LondonDate(now));
+  if (fact.valid_from().empty()) fact.set_valid_from(common::EnglandDate(now));
   fact.set_recorded_by_user(principal->user_id);
   fact.set_recorded_by_organisation(principal->organisation);
   *fact.mutable_recorded_at() =

@@ -12,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "adapters/council_sql/schema.h"
+#include "common/clock.h"
 #include "common/status.h"
 
 namespace caregate::adapters::council_sql {
@@ -58,9 +59,8 @@ constexpr absl::string_view kServicesSql =
     " direct_payment_managed_by"
     " FROM council_event WHERE la_person_id = ? AND event_type = 'Service'";
 
-std::string Today(const common::Clock* clock) {
-  return absl::FormatTime("%Y-%m-%d", clock->Now(), absl::UTCTimeZone());
-}
+// Today in England: services, plans and ages are dated in local time.
+std::string Today(const common::Clock* clock) { return common::EnglandDate(clock->Now()); }
 
 // Current on `today`: no end date, or ending today or later. ISO dates
 // compare as strings.

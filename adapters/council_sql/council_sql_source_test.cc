@@ -134,6 +134,24 @@ TEST_P(CouncilSqlSourceTest, PlanStatusActiveReviewDueDraftAndEnded) {
   EXPECT_EQ(Summary("9990000042").care_plan().status(), caregate::v1::CARE_PLAN_STATUS_ENDED);
 }
 
+// Dates in the council's records are dates in England: half an hour after
+// midnight in British Summer Time (still the day before in UTC), a service
+// that ended yesterday is no longer current and a birthday today counts.
+TEST_P(CouncilSqlSourceTest, TodayIsTheDateInEngland) {
+  Load({With(DefaultRow(), {{kDateOfBirth, "1950-06-16"},
+                            {kEventReference, "ENDED-YESTERDAY"},
+                            {kEventEndDate, "2026-06-15"}}),
+        With(DefaultRow(), {{kDateOfBirth, "1950-06-16"},
+                            {kEventReference, "ENDS-TODAY"},
+                            {kEventEndDate, "2026-06-16"}})});
+  clock_.Set(absl::FromCivil(absl::CivilSecond(2026, 6, 15, 23, 30, 0), absl::UTCTimeZone()));
+  auto s = Summary();
+  std::vector<std::string> refs;
+  for (const auto& svc : s.services()) refs.push_back(svc.event_reference());
+  EXPECT_THAT(refs, ElementsAre("ENDS-TODAY"));
+  EXPECT_EQ(s.demographics().age_years(), 76u);
+}
+
 TEST_P(CouncilSqlSourceTest, EndedServiceIsNotCurrent) {
   Load({With(DefaultRow(), {{kEventReference, "ENDED"}, {kEventEndDate, "2026-06-14"}}),
         With(DefaultRow(), {{kEventReference, "ENDS-TODAY"}, {kEventEndDate, "2026-06-15"}}),

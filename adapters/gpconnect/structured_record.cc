@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
+#include "common/clock.h"
 #include "common/nhs_number.h"
 #include "common/status.h"
 #include "simdjson.h"
@@ -1096,7 +1097,7 @@ class Mapper {
         !absl::SimpleAtoi(dob.substr(8, 2), &dd))
       return 0;
     absl::Time now = options_.now == absl::InfinitePast() ? absl::Now() : options_.now;
-    absl::CivilDay today = absl::ToCivilDay(now, absl::UTCTimeZone());
+    absl::CivilDay today = absl::ToCivilDay(now, common::EnglandTimeZone());
     int age = static_cast<int>(today.year()) - y;
     if (today.month() < m || (today.month() == m && today.day() < dd)) --age;
     return age > 0 ? static_cast<uint32_t>(age) : 0;

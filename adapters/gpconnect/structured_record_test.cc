@@ -388,6 +388,17 @@ const v1::SectionStatus& RuleStatus(const v1::GpSummary& s, v1::GpSection sectio
   return kNone;
 }
 
+// Ages count birthdays in England: 23:30 UTC on 14 June 2024 is already
+// 15 June in British Summer Time, the patient's 24th birthday.
+TEST(StructuredRecordRulesTest, AgeCountsBirthdaysInEngland) {
+  ParseOptions options;
+  options.now = absl::FromCivil(absl::CivilSecond(2024, 6, 14, 23, 30, 0), absl::UTCTimeZone());
+  auto s = ParseStructuredRecord(kRules, options);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->demographics().date_of_birth(), "2000-06-15");
+  EXPECT_EQ(s->demographics().age_years(), 24u);
+}
+
 TEST(StructuredRecordRulesTest, BloodPressureWithAMissingComponentAndHasMembers) {
   ParseOptions options;
   options.now = absl::FromUnixSeconds(1700000000);  // 2023-11-14

@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
+#include "common/clock.h"
 #include "common/nhs_number.h"
 #include "common/status.h"
 #include "google/protobuf/io/coded_stream.h"
@@ -173,19 +174,10 @@ absl::Status VerifyChain(const std::vector<ConsentFact>& history) {
   return absl::OkStatus();
 }
 
-std::string LondonDate(absl::Time now) {
-  static const absl::TimeZone* const london = [] {
-    auto* tz = new absl::TimeZone();
-    if (!absl::LoadTimeZone("Europe/London", tz)) *tz = absl::UTCTimeZone();
-    return tz;
-  }();
-  return absl::FormatTime("%Y-%m-%d", now, *london);
-}
-
 ConsentStatus EvaluateStatus(const std::vector<ConsentFact>& history, absl::Time now) {
   ConsentStatus status;
   status.set_version(history.empty() ? 0 : history.back().version());
-  const std::string today = LondonDate(now);
+  const std::string today = common::EnglandDate(now);
   for (int d = caregate::v1::SHARING_DIRECTION_GP_TO_SOCIAL_CARE;
        d <= caregate::v1::SHARING_DIRECTION_INTEGRATED_TEAM; ++d) {
     auto* ds = status.add_directions();

@@ -55,9 +55,6 @@ absl::Status VerifyChain(const std::vector<ConsentFact>& history);
 // Always lists the three directions; `version` is the latest version.
 ConsentStatus EvaluateStatus(const std::vector<ConsentFact>& history, absl::Time now);
 
-// Today's date (YYYY-MM-DD) in England (Europe/London, BST-aware).
-std::string LondonDate(absl::Time now);
-
 // The consent ledger: per person, an append-only, versioned list of facts,
 // each linked by hash to the one before. Implementations: SqlConsentLedger
 // (SQLite / PostgreSQL, consent/ledger/sql_consent_ledger.h) and
