@@ -167,6 +167,19 @@ TEST_F(ServerTest, SigtermShutsDownCleanly) {
   EXPECT_THAT(text, HasSubstr("\"event\":\"stopped\""));
 }
 
+// The embedded SQLite consent ledger belongs to one gateway: a second one
+// started on the same data directory stops at once and says why.
+TEST_F(ServerTest, ASecondGatewayOnTheSameDataDirectoryIsRefused) {
+  auto result = RunCommand({CAREGATE_BINARY, "--listen=127.0.0.1:0", "--metrics_listen=127.0.0.1:0",
+                            absl::StrCat("--data_dir=", dir_.path(), "/data")});
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_THAT(result.output,
+              HasSubstr("consent.store: the SQLite file is in use by another process"));
+  // The first one is still serving.
+  auto health = RunCommand({CAREGATECTL_BINARY, "--address", address_, "health"});
+  EXPECT_EQ(health.exit_code, 0) << health.output;
+}
+
 TEST(ServerConfigTest, WrongConfigValueExitsWithOneClearLine) {
   TempDir dir;
   const std::string path = dir.path() + "/bad.yaml";
