@@ -279,11 +279,15 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline std::optional<Json> Child(Json e, absl::stri
   return e.Field(key);
 }
 
-ABSL_ATTRIBUTE_ALWAYS_INLINE inline absl::string_view Str(Json e, absl::string_view key) {
+// A value as a string ("" when absent or not a string).
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline absl::string_view StrOf(const std::optional<Json>& v) {
   std::string_view s;
-  auto v = e.Field(key);
   if (!v || !v->GetString(&s)) return {};
   return A(s);
+}
+
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline absl::string_view Str(Json e, absl::string_view key) {
+  return StrOf(e.Field(key));
 }
 
 absl::string_view Str(std::optional<Json> e, absl::string_view key) {
@@ -410,10 +414,7 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline std::optional<Json> Child(const Obj& o, absl
 }
 
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline absl::string_view Str(const Obj& o, absl::string_view key) {
-  auto v = o.Get(key);
-  std::string_view s;
-  if (!v || !v->GetString(&s)) return {};
-  return A(s);
+  return StrOf(o.Get(key));
 }
 
 template <typename F>
@@ -454,13 +455,6 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline std::array<std::optional<Json>, N> Pick(
   return out;
 }
 
-// A picked value as a string ("" when absent or not a string), as Str().
-ABSL_ATTRIBUTE_ALWAYS_INLINE inline absl::string_view StrOf(const std::optional<Json>& v) {
-  std::string_view s;
-  if (!v || !v->GetString(&s)) return {};
-  return A(s);
-}
-
 std::optional<double> NumberOf(Json v) { return v.Number(); }
 
 std::optional<double> Number(const Obj& o, absl::string_view key) {
@@ -482,15 +476,20 @@ std::string S(std::string&& v) { return std::move(v); }
     if (!set_value_.empty()) setter(S(std::forward<decltype(set_value_)>(set_value_))); \
   } while (0)
 
-// The extension on `e` (an element or an Obj) whose url ends with `name`
-// (hosts vary by vendor).
+// The first of `extensions` (an "extension" array; absent or not an array
+// reads as empty) whose url ends with `name` (hosts vary by vendor).
+std::optional<Json> FindExtension(std::optional<Json> extensions, absl::string_view name) {
+  if (!extensions) return std::nullopt;
+  for (Json x : extensions->Elements()) {
+    if (absl::EndsWith(Str(x, "url"), name)) return x;
+  }
+  return std::nullopt;
+}
+
+// The extension on `e` (a Json or an Obj) whose url ends with `name`.
 template <typename E>
 std::optional<Json> Extension(const E& e, absl::string_view name) {
-  std::optional<Json> found;
-  ForEach(e, "extension", [&](Json x) {
-    if (!found && absl::EndsWith(Str(x, "url"), name)) found = x;
-  });
-  return found;
+  return FindExtension(Child(e, "extension"), name);
 }
 
 // An extension's valueCode, or its valueCodeableConcept's first code.
@@ -602,12 +601,8 @@ void AppendQuantityText(std::optional<Json> qe, std::string* out) {
     return;
   }
   // GP Connect puts free-text quantities in an extension.
-  if (!extensions) return;
-  for (Json x : extensions->Elements()) {
-    if (absl::EndsWith(Str(x, "url"), "MedicationQuantityText-1")) {
-      absl::StrAppend(out, Str(x, "valueString"));
-      return;
-    }
+  if (auto text = FindExtension(extensions, "MedicationQuantityText-1")) {
+    absl::StrAppend(out, Str(*text, "valueString"));
   }
 }
 
