@@ -76,7 +76,7 @@ class RecordFlow {
   // the sources it asks), queues the entry and returns. `answer` runs once
   // the entry is committed, on the audit log's thread (or on the calling
   // thread when the log refuses the entry at once); it must not block.
-  // The GP summary is built on `arena` (a new one when null), which a GP
+  // The summaries are built on `arena` (a new one when null), which a GP
   // source call that outlives the request keeps alive until it returns.
   void Start(consent::View view, const ReceivedCredentials& credentials,
              const caregate::v1::SummaryRequest& request, absl::Time call_deadline,

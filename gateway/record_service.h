@@ -16,8 +16,9 @@ namespace caregate::gateway {
 
 // The request and response of one call on one protobuf arena, so that the
 // summaries built there (a GP summary has hundreds of strings and
-// sub-messages) are set into the response without a copy and freed in one go. The arena is shared: a GP
-// source call that outlives its request keeps it alive until it returns.
+// sub-messages) are set into the response without a copy and freed in one
+// go. The arena is shared: a GP source call that outlives its request keeps
+// it alive until it returns.
 class CallArena : public grpc::RpcAllocatorState {
  public:
   virtual const std::shared_ptr<google::protobuf::Arena>& arena() const = 0;

@@ -61,6 +61,7 @@ class SqliteConnection final : public PooledConnection {
     // temp_store=MEMORY: statement journals (a multi-row INSERT inside a
     // transaction) and temporary b-trees stay in memory instead of spilling
     // to a file under /var/tmp.
+    //
     // This process only: EXCLUSIVE locking mode, set before WAL mode so the
     // WAL index lives in this connection's memory, and the file locked now by
     // a first read rather than at the first request. Another process holding
