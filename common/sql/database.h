@@ -1,6 +1,7 @@
 #ifndef CAREGATE_COMMON_SQL_DATABASE_H_
 #define CAREGATE_COMMON_SQL_DATABASE_H_
 
+#include <any>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -88,13 +89,29 @@ class Connection {
   // holds the lock from the start).
   virtual absl::Status Begin(absl::Time deadline) = 0;
   // Starts a transaction for reads only: every query in it sees one
-  // snapshot, and it never waits for or blocks a writer (SQLite: a deferred
-  // transaction under WAL; PostgreSQL: REPEATABLE READ, READ ONLY, which also
-  // refuses writes). End it with Commit (or drop the lease).
+  // snapshot, taken now, and it never waits for or blocks a writer (SQLite:
+  // a deferred transaction under WAL, its snapshot started at once;
+  // PostgreSQL: REPEATABLE READ, READ ONLY, which also refuses writes). End it
+  // with Commit (or drop the lease).
   virtual absl::Status BeginRead(absl::Time deadline) = 0;
   virtual absl::Status Commit(absl::Time deadline) = 0;
   // Never fails loudly: used on error paths.
   virtual void Rollback() = 0;
+
+  // What a reader derived from this database and keeps with this connection,
+  // so that a later read transaction on it can skip the queries it came from.
+  // Use it only inside a BeginRead transaction: BeginRead empties it whenever
+  // the database may differ from when it was kept — after a commit by any
+  // other connection or process, or a write through this one (SQLite's
+  // SQLITE_FCNTL_DATA_VERSION). PostgreSQL cannot tell, so there BeginRead
+  // always empties it and nothing is ever read back from it.
+  std::any& remembered() { return remembered_; }
+
+ protected:
+  void Forget() { remembered_.reset(); }
+
+ private:
+  std::any remembered_;
 };
 
 class Database;

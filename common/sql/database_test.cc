@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <any>
+#include <optional>
 #include <thread>
 
 #include "absl/time/clock.h"
@@ -131,6 +133,80 @@ TEST_P(DatabaseTest, ReadTransactionSeesOneSnapshotAndDoesNotBlockWriters) {
   EXPECT_EQ(count(), 1);  // still the first snapshot
   ASSERT_TRUE((*reader)->Commit(Soon()).ok());
   EXPECT_EQ(count(), 2);
+}
+
+TEST_P(DatabaseTest, ReadTransactionTakesItsSnapshotWhenItBegins) {
+  auto reader = db_->Acquire(Soon());
+  ASSERT_TRUE(reader.ok());
+  ASSERT_TRUE((*reader)->BeginRead(Soon()).ok());
+  // A writer commits before the reader's first query.
+  ASSERT_TRUE(db_->InTransaction(Soon(), [](Connection& c) {
+                   return c.Execute("INSERT INTO t (id) VALUES (?)", {Value::Int(1)}, Soon())
+                       .status();
+                 }).ok());
+  auto rows = (*reader)->Query("SELECT COUNT(*) FROM t", {}, Soon());
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  EXPECT_EQ((*rows)[0][0].AsInt(), 0);
+}
+
+TEST_P(DatabaseTest, RememberedIsKeptOnlyWhileTheDatabaseIsUnchanged) {
+  auto reader = db_->Acquire(Soon());
+  ASSERT_TRUE(reader.ok());
+  const bool keeps = GetParam() == Engine::kSqlite;
+  auto remember = [&](int value) {
+    ASSERT_TRUE((*reader)->BeginRead(Soon()).ok());
+    (*reader)->remembered() = value;
+    ASSERT_TRUE((*reader)->Commit(Soon()).ok());
+  };
+  auto recalled = [&]() -> std::optional<int> {
+    EXPECT_TRUE((*reader)->BeginRead(Soon()).ok());
+    const int* value = std::any_cast<int>(&(*reader)->remembered());
+    std::optional<int> out;
+    if (value != nullptr) out = *value;
+    EXPECT_TRUE((*reader)->Commit(Soon()).ok());
+    return out;
+  };
+  const std::optional<int> none;
+
+  // Kept on the connection from one read transaction to the next.
+  remember(1);
+  EXPECT_EQ(recalled(), keeps ? std::optional<int>(1) : none);
+  EXPECT_EQ(recalled(), keeps ? std::optional<int>(1) : none);
+
+  // Forgotten after another connection's commit...
+  {
+    auto writer = db_->Acquire(Soon());
+    ASSERT_TRUE(writer.ok());
+    ASSERT_TRUE(
+        (*writer)->Execute("INSERT INTO t (id) VALUES (?)", {Value::Int(1)}, Soon()).ok());
+  }
+  EXPECT_EQ(recalled(), none);
+
+  // ...after a write through this connection...
+  remember(2);
+  ASSERT_TRUE(
+      (*reader)->Execute("INSERT INTO t (id) VALUES (?)", {Value::Int(2)}, Soon()).ok());
+  EXPECT_EQ(recalled(), none);
+
+  // ...and after another process's commit (an importer, say).
+  if (GetParam() != Engine::kSqlite) return;
+  remember(3);
+  EXPECT_EQ(recalled(), std::optional<int>(3));
+  const std::string path = dir_.path() + "/store/test.db";
+  const pid_t child = fork();
+  if (child == 0) {
+    sqlite3* other = nullptr;
+    int rc = sqlite3_open(path.c_str(), &other);
+    if (rc == SQLITE_OK) {
+      rc = sqlite3_exec(other, "INSERT INTO t (id) VALUES (3)", nullptr, nullptr, nullptr);
+    }
+    sqlite3_close(other);
+    _exit(rc == SQLITE_OK ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_EQ(recalled(), none);
 }
 
 TEST_P(DatabaseTest, QueryEachStreamsAndStopsOnError) {

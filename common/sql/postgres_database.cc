@@ -149,8 +149,12 @@ class PostgresConnection final : public PooledConnection {
   }
 
   absl::Status Begin(absl::Time deadline) override { return ExecuteScript("BEGIN", deadline); }
+  // The snapshot is taken by the transaction's first query, hence the
+  // SELECT. PostgreSQL does not say whether the database changed since this
+  // connection last read it, so nothing is remembered across transactions.
   absl::Status BeginRead(absl::Time deadline) override {
-    return ExecuteScript("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", deadline);
+    Forget();
+    return ExecuteScript("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT 1", deadline);
   }
   absl::Status Commit(absl::Time deadline) override { return ExecuteScript("COMMIT", deadline); }
   void Rollback() override {

@@ -131,8 +131,23 @@ class SqliteConnection final : public PooledConnection {
   absl::Status Begin(absl::Time deadline) override {
     return Run("BEGIN IMMEDIATE", {}, deadline, nullptr);
   }
+  // A deferred transaction takes its snapshot at its first read, so BeginRead
+  // reads at once (PRAGMA data_version). The pager's data version then says
+  // whether the file changed since this connection last looked, by anyone.
   absl::Status BeginRead(absl::Time deadline) override {
-    return Run("BEGIN DEFERRED", {}, deadline, nullptr);
+    absl::Status s = Run("BEGIN DEFERRED", {}, deadline, nullptr);
+    if (s.ok()) s = Run("PRAGMA data_version", {}, deadline, nullptr);
+    if (!s.ok()) {
+      Rollback();
+      return s;
+    }
+    unsigned int version = 0;
+    if (sqlite3_file_control(db_, "main", SQLITE_FCNTL_DATA_VERSION, &version) != SQLITE_OK ||
+        version != remembered_version_) {
+      Forget();
+      remembered_version_ = version;
+    }
+    return absl::OkStatus();
   }
   absl::Status Commit(absl::Time deadline) override {
     return Run("COMMIT", {}, deadline, nullptr);
@@ -251,6 +266,9 @@ class SqliteConnection final : public PooledConnection {
   }
 
   sqlite3* db_;
+  // The data version remembered() belongs to (remembered() starts empty, so
+  // the first BeginRead finds nothing whatever this says).
+  unsigned int remembered_version_ = 0;
   absl::Time deadline_ = absl::InfiniteFuture();
   std::map<std::string, sqlite3_stmt*, std::less<>> cache_;
 };
