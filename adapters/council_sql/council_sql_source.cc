@@ -1,11 +1,14 @@
 #include "adapters/council_sql/council_sql_source.h"
 
 #include <algorithm>
+#include <any>
+#include <optional>
 #include <tuple>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -20,7 +23,6 @@ namespace {
 
 using common::sql::Connection;
 using common::sql::Database;
-using common::sql::Lease;
 using common::sql::Params;
 using common::sql::Row;
 using common::sql::Value;
@@ -113,6 +115,9 @@ absl::Status Annotate(const absl::Status& s) {
   return absl::Status(s.code(), absl::StrCat("council store: ", s.message()));
 }
 
+// The person's rows as the store holds them, before anything that depends on
+// the date: what a connection remembers, and what each reading maps with
+// today's date.
 struct PersonRow {
   std::string la_person_id, la_code, given_names, family_name, date_of_birth,
       date_of_death, gender, postcode, address_line1, gp_practice_code,
@@ -121,46 +126,71 @@ struct PersonRow {
   bool verified = false;
 };
 
-absl::StatusOr<std::optional<PersonRow>> LoadPerson(Connection& c,
-                                                    const std::string& nhs,
-                                                    absl::Time deadline) {
-  auto rows = c.Query(kPersonSql, {Value::Text(nhs)}, deadline);
-  if (!rows.ok()) return Annotate(rows.status());
-  if (rows->empty()) return std::optional<PersonRow>();
-  const Row& r = rows->front();
-  PersonRow p;
-  p.la_person_id = r[0].AsText();
-  p.la_code = r[1].AsText();
-  p.verified = r[2].AsInt() != 0;
-  p.given_names = r[3].AsText();
-  p.family_name = r[4].AsText();
-  p.date_of_birth = r[5].AsText();
-  p.date_of_death = r[6].AsText();
-  p.gender = r[7].AsText();
-  p.postcode = r[8].AsText();
-  p.address_line1 = r[9].AsText();
-  p.gp_practice_code = r[10].AsText();
-  p.gp_practice_name = r[11].AsText();
-  p.primary_support_reason = r[12].AsText();
-  p.has_unpaid_carer = r[13].AsText();
-  p.client_funding_status = r[14].AsText();
-  return std::optional<PersonRow>(std::move(p));
-}
-
 struct AllocationRow {
   std::string worker_id, team_id, start, end, name, role, phone, email,
       team_name, team_phone, team_email;
   bool key_worker = false;
 };
 
-absl::StatusOr<std::vector<AllocationRow>> LoadCurrentAllocations(
-    Connection& c, const std::string& person, const std::string& today,
-    absl::Time deadline) {
-  auto rows = c.Query(kAllocationsSql, {Value::Text(person)}, deadline);
-  if (!rows.ok()) return Annotate(rows.status());
-  std::vector<AllocationRow> out;
-  for (const Row& r : *rows) {
-    AllocationRow a;
+struct ContactRow {
+  std::string name, relationship, support_roles, phone, email, start, end;
+  bool main_carer = false, lives_with_person = false;
+};
+
+struct PlanRow {
+  std::string plan_id, status, start, end, last_updated, next_review_due, summary,
+      review_responsible;
+};
+
+struct ServiceRow {
+  std::string event_key, event_reference, start, end, service_type, service_component,
+      delivery_mechanism, provider_cqc_location_id, provider_name, unit_type, managed_by;
+  std::optional<double> unit_cost, planned_units_per_week;
+};
+
+struct PersonRecord {
+  PersonRow person;
+  std::vector<AllocationRow> allocations;
+  std::vector<ContactRow> contacts;
+  std::vector<PlanRow> plans;
+  std::vector<ServiceRow> services;
+};
+
+std::optional<double> RealOrNull(const Value& v) {
+  return v.is_null() ? std::nullopt : std::optional<double>(v.AsReal());
+}
+
+// Reads every row of the person's record, in the caller's read transaction:
+// nullptr when the council does not know the NHS number.
+absl::StatusOr<std::shared_ptr<const PersonRecord>> LoadRecord(Connection& c,
+                                                               const std::string& nhs,
+                                                               absl::Time deadline) {
+  auto people = c.Query(kPersonSql, {Value::Text(nhs)}, deadline);
+  if (!people.ok()) return Annotate(people.status());
+  if (people->empty()) return nullptr;
+  auto record = std::make_shared<PersonRecord>();
+  {
+    const Row& r = people->front();
+    PersonRow& p = record->person;
+    p.la_person_id = r[0].AsText();
+    p.la_code = r[1].AsText();
+    p.verified = r[2].AsInt() != 0;
+    p.given_names = r[3].AsText();
+    p.family_name = r[4].AsText();
+    p.date_of_birth = r[5].AsText();
+    p.date_of_death = r[6].AsText();
+    p.gender = r[7].AsText();
+    p.postcode = r[8].AsText();
+    p.address_line1 = r[9].AsText();
+    p.gp_practice_code = r[10].AsText();
+    p.gp_practice_name = r[11].AsText();
+    p.primary_support_reason = r[12].AsText();
+    p.has_unpaid_carer = r[13].AsText();
+    p.client_funding_status = r[14].AsText();
+  }
+  const Params person = {Value::Text(record->person.la_person_id)};
+  absl::Status s = c.QueryEach(kAllocationsSql, person, deadline, [&](const Row& r) {
+    AllocationRow& a = record->allocations.emplace_back();
     a.worker_id = r[0].AsText();
     a.team_id = r[1].AsText();
     a.key_worker = r[2].AsInt() != 0;
@@ -173,66 +203,135 @@ absl::StatusOr<std::vector<AllocationRow>> LoadCurrentAllocations(
     a.team_name = r[9].AsText();
     a.team_phone = r[10].AsText();
     a.team_email = r[11].AsText();
+    return absl::OkStatus();
+  });
+  if (s.ok()) {
+    s = c.QueryEach(kContactsSql, person, deadline, [&](const Row& r) {
+      ContactRow& ct = record->contacts.emplace_back();
+      ct.name = r[0].AsText();
+      ct.relationship = r[1].AsText();
+      ct.support_roles = r[2].AsText();
+      ct.main_carer = r[3].AsInt() != 0;
+      ct.phone = r[4].AsText();
+      ct.email = r[5].AsText();
+      ct.lives_with_person = r[6].AsInt() != 0;
+      ct.start = r[7].AsText();
+      ct.end = r[8].AsText();
+      return absl::OkStatus();
+    });
+  }
+  if (s.ok()) {
+    s = c.QueryEach(kPlansSql, person, deadline, [&](const Row& r) {
+      PlanRow& plan = record->plans.emplace_back();
+      plan.plan_id = r[0].AsText();
+      plan.status = r[1].AsText();
+      plan.start = r[2].AsText();
+      plan.end = r[3].AsText();
+      plan.last_updated = r[4].AsText();
+      plan.next_review_due = r[5].AsText();
+      plan.summary = r[6].AsText();
+      plan.review_responsible = r[7].AsText();
+      return absl::OkStatus();
+    });
+  }
+  if (s.ok()) {
+    s = c.QueryEach(kServicesSql, person, deadline, [&](const Row& r) {
+      ServiceRow& sv = record->services.emplace_back();
+      sv.event_key = r[0].AsText();
+      sv.event_reference = r[1].AsText();
+      sv.start = r[2].AsText();
+      sv.end = r[3].AsText();
+      sv.service_type = r[4].AsText();
+      sv.service_component = r[5].AsText();
+      sv.delivery_mechanism = r[6].AsText();
+      sv.provider_cqc_location_id = r[7].AsText();
+      sv.provider_name = r[8].AsText();
+      sv.unit_cost = RealOrNull(r[9]);
+      sv.unit_type = r[10].AsText();
+      sv.planned_units_per_week = RealOrNull(r[11]);
+      sv.managed_by = r[12].AsText();
+      return absl::OkStatus();
+    });
+  }
+  if (!s.ok()) return Annotate(s);
+  return std::shared_ptr<const PersonRecord>(std::move(record));
+}
+
+// The records a connection has read, by NHS number. Kept with the connection
+// (Connection::remembered), which forgets them as soon as the store changes,
+// so a record recalled inside a read transaction is the one the store holds
+// in that transaction's snapshot. Bounded: forgotten all at once when full.
+using RememberedPeople =
+    absl::flat_hash_map<std::string, std::shared_ptr<const PersonRecord>>;
+constexpr size_t kMaxRememberedPeople = 4096;
+
+// The person's record in the connection's current read transaction: recalled,
+// or read and remembered. nullptr when the council does not know them.
+absl::StatusOr<std::shared_ptr<const PersonRecord>> Recall(Connection& c,
+                                                           const std::string& nhs,
+                                                           absl::Time deadline) {
+  auto* people = std::any_cast<RememberedPeople>(&c.remembered());
+  if (people == nullptr) people = &c.remembered().emplace<RememberedPeople>();
+  if (auto it = people->find(nhs); it != people->end()) return it->second;
+  auto loaded = LoadRecord(c, nhs, deadline);
+  if (!loaded.ok() || *loaded == nullptr) return loaded;
+  if (people->size() >= kMaxRememberedPeople) people->clear();
+  people->emplace(nhs, *loaded);
+  return loaded;
+}
+
+// Allocations current on `today`: the key worker first, then the
+// longest-standing allocation, then by name.
+std::vector<const AllocationRow*> CurrentAllocations(const PersonRecord& record,
+                                                     const std::string& today) {
+  std::vector<const AllocationRow*> out;
+  for (const AllocationRow& a : record.allocations) {
     if (!a.start.empty() && a.start > today) continue;  // not started yet
     if (!Current(a.end, today)) continue;
-    out.push_back(std::move(a));
+    out.push_back(&a);
   }
-  // Key worker first, then the longest-standing allocation, then by name.
-  std::sort(out.begin(), out.end(), [](const AllocationRow& x, const AllocationRow& y) {
-    if (x.key_worker != y.key_worker) return x.key_worker;
-    if (x.start != y.start) return x.start < y.start;
-    if (x.name != y.name) return x.name < y.name;
-    return x.worker_id < y.worker_id;
+  std::sort(out.begin(), out.end(), [](const AllocationRow* x, const AllocationRow* y) {
+    if (x->key_worker != y->key_worker) return x->key_worker;
+    if (x->start != y->start) return x->start < y->start;
+    if (x->name != y->name) return x->name < y->name;
+    return x->worker_id < y->worker_id;
   });
   return out;
 }
 
-// One request's reading of the store: a lease on a read transaction (so every
-// query sees one snapshot) and the person's row. The current allocations are
-// read once, for whichever of the relationship and the summary asks first.
+// One request's reading: the person's record from one snapshot of the store
+// (read in StartReading, which ends its transaction), mapped with today's
+// date. Holds no connection.
 class SqlReading final : public CouncilReading {
  public:
-  SqlReading(const caregate::config::v1::CouncilSqlConfig& config, Lease lease, PersonRow person,
-             const SourceRequest& request, std::string today)
+  SqlReading(const caregate::config::v1::CouncilSqlConfig& config,
+             std::shared_ptr<const PersonRecord> record, const SourceRequest& request,
+             std::string today)
       : config_(config),
-        lease_(std::move(lease)),
-        person_(std::move(person)),
+        record_(std::move(record)),
         nhs_number_(request.nhs_number),
-        deadline_(request.deadline),
-        today_(std::move(today)) {}
+        today_(std::move(today)),
+        allocations_(CurrentAllocations(*record_, today_)) {}
 
   absl::StatusOr<CouncilRelationship> Relationship() override;
   absl::Status SummaryInto(caregate::v1::SocialCareSummary* out) override {
     out->Clear();
-    absl::Status s = FillSummary(*out);
-    if (!s.ok()) out->Clear();
-    return s;
+    FillSummary(*out);
+    return absl::OkStatus();
   }
 
  private:
-  absl::Status FillSummary(caregate::v1::SocialCareSummary& summary);
-
-  absl::StatusOr<const std::vector<AllocationRow>*> Allocations() {
-    if (!allocations_.has_value()) {
-      auto loaded = LoadCurrentAllocations(*lease_, person_.la_person_id, today_, deadline_);
-      if (!loaded.ok()) return loaded.status();
-      allocations_ = *std::move(loaded);
-    }
-    return &*allocations_;
-  }
+  void FillSummary(caregate::v1::SocialCareSummary& summary) const;
 
   const caregate::config::v1::CouncilSqlConfig& config_;
-  Lease lease_;
-  PersonRow person_;
-  std::string nhs_number_;
-  absl::Time deadline_;
-  std::string today_;
-  std::optional<std::vector<AllocationRow>> allocations_;
+  const std::shared_ptr<const PersonRecord> record_;
+  const std::string nhs_number_;
+  const std::string today_;
+  const std::vector<const AllocationRow*> allocations_;
 };
 
-absl::Status SqlReading::FillSummary(caregate::v1::SocialCareSummary& summary) {
-  Connection& c = *lease_;
-  const PersonRow& p = person_;
+void SqlReading::FillSummary(caregate::v1::SocialCareSummary& summary) const {
+  const PersonRow& p = record_->person;
   const std::string& today = today_;
   const bool deceased = !p.date_of_death.empty();
   // Services and plans are cut off at the date of death.
@@ -262,20 +361,18 @@ absl::Status SqlReading::FillSummary(caregate::v1::SocialCareSummary& summary) {
   d->set_registered_practice_name(p.gp_practice_name);
 
   // Workers.
-  auto allocations = Allocations();
-  if (!allocations.ok()) return allocations.status();
-  for (const AllocationRow& a : **allocations) {
-    if (a.worker_id.empty()) continue;  // a team allocation, shown as the team
+  for (const AllocationRow* a : allocations_) {
+    if (a->worker_id.empty()) continue;  // a team allocation, shown as the team
     caregate::v1::AllocatedWorker* w = summary.add_allocated_workers();
-    w->set_name(a.name);
-    w->set_role(a.role);
-    w->set_team(a.team_name);
-    w->set_phone(a.phone);
-    w->set_email(a.email);
-    w->set_key_worker(a.key_worker);
-    w->set_allocation_start(a.start);
-    w->set_team_phone(a.team_phone);
-    w->set_team_email(a.team_email);
+    w->set_name(a->name);
+    w->set_role(a->role);
+    w->set_team(a->team_name);
+    w->set_phone(a->phone);
+    w->set_email(a->email);
+    w->set_key_worker(a->key_worker);
+    w->set_allocation_start(a->start);
+    w->set_team_phone(a->team_phone);
+    w->set_team_email(a->team_email);
   }
   caregate::v1::ResponsibleLocalAuthority* la =
       summary.mutable_responsible_local_authority();
@@ -285,80 +382,70 @@ absl::Status SqlReading::FillSummary(caregate::v1::SocialCareSummary& summary) {
   la->set_contact_name(config_.contact_name());
   la->set_phone(config_.contact_phone());
   la->set_email(config_.contact_email());
-  if (!(*allocations)->empty()) {
-    const AllocationRow& first = (*allocations)->front();
+  if (!allocations_.empty()) {
+    const AllocationRow& first = *allocations_.front();
     la->set_team(first.team_name);
     if (la->phone().empty()) la->set_phone(first.team_phone);
     if (la->email().empty()) la->set_email(first.team_email);
   }
 
-  // Personal contacts: current ones, main carer first.
+  // Personal contacts: current ones, main carer first, then by start date
+  // and name.
   {
-    auto rows = c.Query(kContactsSql, {Value::Text(p.la_person_id)}, deadline_);
-    if (!rows.ok()) return Annotate(rows.status());
-    std::vector<const Row*> current;
-    for (const Row& r : *rows) {
-      if (Current(r[8].AsText(), today)) current.push_back(&r);
+    std::vector<const ContactRow*> current;
+    for (const ContactRow& c : record_->contacts) {
+      if (Current(c.end, today)) current.push_back(&c);
     }
-    // Main carer first, then by start date and name.
-    std::sort(current.begin(), current.end(), [](const Row* x, const Row* y) {
-      const bool x_main = (*x)[3].AsInt() != 0, y_main = (*y)[3].AsInt() != 0;
-      if (x_main != y_main) return x_main;
-      return std::tie((*x)[7].AsText(), (*x)[0].AsText()) <
-             std::tie((*y)[7].AsText(), (*y)[0].AsText());
+    std::sort(current.begin(), current.end(), [](const ContactRow* x, const ContactRow* y) {
+      if (x->main_carer != y->main_carer) return x->main_carer;
+      return std::tie(x->start, x->name) < std::tie(y->start, y->name);
     });
-    for (const Row* rp : current) {
-      const Row& r = *rp;
+    for (const ContactRow* c : current) {
       caregate::v1::PersonalContact* ct = summary.add_personal_contacts();
-      ct->set_name(r[0].AsText());
-      ct->set_relationship(r[1].AsText());
+      ct->set_name(c->name);
+      ct->set_relationship(c->relationship);
       for (absl::string_view role :
-           absl::StrSplit(r[2].AsText(), absl::ByAnyChar(", "), absl::SkipEmpty())) {
+           absl::StrSplit(c->support_roles, absl::ByAnyChar(", "), absl::SkipEmpty())) {
         ct->add_support_roles(std::string(role));
       }
-      ct->set_main_carer(r[3].AsInt() != 0);
-      ct->set_phone(r[4].AsText());
-      ct->set_email(r[5].AsText());
-      ct->set_lives_with_person(r[6].AsInt() != 0);
+      ct->set_main_carer(c->main_carer);
+      ct->set_phone(c->phone);
+      ct->set_email(c->email);
+      ct->set_lives_with_person(c->lives_with_person);
     }
   }
 
   // Care and support plan.
   {
-    auto rows = c.Query(kPlansSql, {Value::Text(p.la_person_id)}, deadline_);
-    if (!rows.ok()) return Annotate(rows.status());
     caregate::v1::CarePlan* plan = summary.mutable_care_plan();
     plan->set_funding_source(p.client_funding_status);
-    if (rows->empty()) {
+    if (record_->plans.empty()) {
       plan->set_status(caregate::v1::CARE_PLAN_STATUS_NO_PLAN_IN_PLACE);
     } else {
-      const Row* best = nullptr;
+      const PlanRow* best = nullptr;
       bool best_current = false;
-      for (const Row& r : *rows) {
-        const std::string& status = r[1].AsText();
-        bool current = status != "ended" && Current(r[3].AsText(), effective_today) &&
-                       !deceased;
+      for (const PlanRow& r : record_->plans) {
+        bool current = r.status != "ended" && Current(r.end, effective_today) && !deceased;
         // Prefer a current plan; among equals, the latest start, then id.
         if (best == nullptr || (current && !best_current) ||
             (current == best_current &&
-             std::make_pair(r[2].AsText(), r[0].AsText()) >
-                 std::make_pair((*best)[2].AsText(), (*best)[0].AsText()))) {
+             std::tie(r.start, r.plan_id) > std::tie(best->start, best->plan_id))) {
           best = &r;
           best_current = current;
         }
       }
-      const Row& r = *best;
-      plan->set_plan_id(r[0].AsText());
-      plan->set_start_date(r[2].AsText());
-      plan->set_last_updated(r[4].AsText());
-      plan->set_next_review_due(r[5].AsText());
-      plan->set_summary(r[6].AsText());
-      plan->set_review_responsible(r[7].AsText());
+      const PlanRow& r = *best;
+      plan->set_plan_id(r.plan_id);
+      plan->set_start_date(r.start);
+      plan->set_last_updated(r.last_updated);
+      plan->set_next_review_due(r.next_review_due);
+      plan->set_summary(r.summary);
+      plan->set_review_responsible(r.review_responsible);
       if (!best_current) {
         plan->set_status(caregate::v1::CARE_PLAN_STATUS_ENDED);
-      } else if (r[1].AsText() == "draft") {
+      } else if (r.status == "draft") {
         plan->set_status(caregate::v1::CARE_PLAN_STATUS_DRAFT);
-      } else if (!r[5].AsText().empty() && r[5].AsText() < today) {
+      } else if (!r.next_review_due.empty() && r.next_review_due < today) {
         plan->set_status(caregate::v1::CARE_PLAN_STATUS_REVIEW_DUE);
       } else {
         plan->set_status(caregate::v1::CARE_PLAN_STATUS_ACTIVE);
@@ -368,71 +455,65 @@ absl::Status SqlReading::FillSummary(caregate::v1::SocialCareSummary& summary) {
 
   // Services and direct payments.
   {
-    auto rows = c.Query(kServicesSql, {Value::Text(p.la_person_id)}, deadline_);
-    if (!rows.ok()) return Annotate(rows.status());
-    std::vector<const Row*> current;
-    for (const Row& r : *rows) {
-      const std::string& start = r[2].AsText();
-      const std::string& end = r[3].AsText();
-      if (!Current(end, effective_today)) continue;
-      if (deceased && (end.empty() || end >= p.date_of_death)) continue;
-      if (!start.empty() && start > today) continue;  // not started yet
+    std::vector<const ServiceRow*> current;
+    for (const ServiceRow& r : record_->services) {
+      if (!Current(r.end, effective_today)) continue;
+      if (deceased && (r.end.empty() || r.end >= p.date_of_death)) continue;
+      if (!r.start.empty() && r.start > today) continue;  // not started yet
       current.push_back(&r);
     }
-    std::sort(current.begin(), current.end(), [](const Row* x, const Row* y) {
-      return std::make_pair((*x)[2].AsText(), (*x)[0].AsText()) <
-             std::make_pair((*y)[2].AsText(), (*y)[0].AsText());
+    std::sort(current.begin(), current.end(), [](const ServiceRow* x, const ServiceRow* y) {
+      return std::tie(x->start, x->event_key) < std::tie(y->start, y->event_key);
     });
-    for (const Row* rp : current) {
-      const Row& r = *rp;
+    for (const ServiceRow* r : current) {
       caregate::v1::CommissionedService* s = summary.add_services();
-      s->set_event_reference(r[1].AsText());
-      s->set_start_date(r[2].AsText());
-      s->set_end_date(r[3].AsText());
-      s->set_service_type(r[4].AsText());
-      s->set_service_component(r[5].AsText());
-      s->set_delivery_mechanism(r[6].AsText());
-      s->set_provider_cqc_location_id(r[7].AsText());
-      s->set_provider_name(r[8].AsText());
-      if (!r[11].is_null()) s->set_planned_units_per_week(r[11].AsReal());
-      s->set_unit_type(r[10].AsText());
+      s->set_event_reference(r->event_reference);
+      s->set_start_date(r->start);
+      s->set_end_date(r->end);
+      s->set_service_type(r->service_type);
+      s->set_service_component(r->service_component);
+      s->set_delivery_mechanism(r->delivery_mechanism);
+      s->set_provider_cqc_location_id(r->provider_cqc_location_id);
+      s->set_provider_name(r->provider_name);
+      if (r->planned_units_per_week.has_value()) {
+        s->set_planned_units_per_week(*r->planned_units_per_week);
+      }
+      s->set_unit_type(r->unit_type);
       // DHSC rule: a "Direct payment" component overrides the mechanism.
-      if (r[6].AsText() == "Direct payment" || r[5].AsText() == "Direct payment") {
+      if (r->delivery_mechanism == "Direct payment" ||
+          r->service_component == "Direct payment") {
         caregate::v1::DirectPayment* dp = summary.add_direct_payments();
-        dp->set_event_reference(r[1].AsText());
-        dp->set_start_date(r[2].AsText());
-        dp->set_end_date(r[3].AsText());
-        if (!r[9].is_null()) dp->set_amount(r[9].AsReal());
-        dp->set_frequency(r[10].AsText());
-        dp->set_managed_by(r[12].AsText());
-        dp->set_service_type(r[4].AsText());
+        dp->set_event_reference(r->event_reference);
+        dp->set_start_date(r->start);
+        dp->set_end_date(r->end);
+        if (r->unit_cost.has_value()) dp->set_amount(*r->unit_cost);
+        dp->set_frequency(r->unit_type);
+        dp->set_managed_by(r->managed_by);
+        dp->set_service_type(r->service_type);
       }
     }
   }
-  return absl::OkStatus();
 }
 
 absl::StatusOr<CouncilRelationship> SqlReading::Relationship() {
-  const PersonRow& p = person_;
+  const PersonRow& p = record_->person;
   CouncilRelationship rel;
   rel.known = true;
   rel.council_code =
       config_.council_ods_code().empty() ? p.la_code : config_.council_ods_code();
   rel.gp_practice_code = p.gp_practice_code;
-  auto allocations = Allocations();
-  if (!allocations.ok()) return allocations.status();
-  rel.open_case = !(*allocations)->empty();
-  for (const AllocationRow& a : **allocations) {
-    const std::string& team = a.team_id;
+  rel.open_case = !allocations_.empty();
+  for (const AllocationRow* a : allocations_) {
+    const std::string& team = a->team_id;
     if (!team.empty() &&
         std::find(rel.allocated_teams.begin(), rel.allocated_teams.end(), team) ==
             rel.allocated_teams.end()) {
       rel.allocated_teams.push_back(team);
     }
-    if (!a.worker_id.empty() &&
+    if (!a->worker_id.empty() &&
         std::find(rel.allocated_worker_ids.begin(), rel.allocated_worker_ids.end(),
-                  a.worker_id) == rel.allocated_worker_ids.end()) {
-      rel.allocated_worker_ids.push_back(a.worker_id);
+                  a->worker_id) == rel.allocated_worker_ids.end()) {
+      rel.allocated_worker_ids.push_back(a->worker_id);
     }
   }
   return rel;
@@ -469,11 +550,12 @@ absl::StatusOr<std::unique_ptr<CouncilReading>> CouncilSqlSource::StartReading(
   auto lease = database_->Acquire(request.deadline);
   if (!lease.ok()) return Annotate(lease.status());
   if (auto s = (*lease)->BeginRead(request.deadline); !s.ok()) return Annotate(s);
-  auto person = LoadPerson(**lease, request.nhs_number, request.deadline);
-  if (!person.ok()) return person.status();
-  if (!person->has_value()) return NotFound();
-  return std::unique_ptr<CouncilReading>(new SqlReading(
-      config_, *std::move(lease), **std::move(person), request, Today(clock_)));
+  auto record = Recall(**lease, request.nhs_number, request.deadline);
+  if (!record.ok()) return record.status();
+  if (auto s = (*lease)->Commit(request.deadline); !s.ok()) return Annotate(s);
+  if (*record == nullptr) return NotFound();
+  return std::unique_ptr<CouncilReading>(
+      new SqlReading(config_, *std::move(record), request, Today(clock_)));
 }
 
 }  // namespace caregate::adapters::council_sql

@@ -15,7 +15,10 @@ namespace caregate::adapters::council_sql {
 // SocialCareSource over the council schema (docs/council-schema.md) on SQLite
 // or PostgreSQL.
 //
-// Mapping rules (all dates compared with the clock's UTC day, "today"):
+// Each reading reads the person's rows in one read transaction; on SQLite a
+// store connection remembers them until the file changes
+// (Connection::remembered), so asking again for the same person runs no
+// queries. Mapping rules (dates compared with today's date in England):
 // - Unknown NHS number: NOT_FOUND (reason PATIENT_NOT_FOUND).
 // - Workers: allocations with no end date or ending today or later; the key
 //   worker first, then by start date and name.

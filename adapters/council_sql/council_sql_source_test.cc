@@ -247,7 +247,7 @@ TEST_P(CouncilSqlSourceTest, MainCarerFirstAmongSeveralContacts) {
 // The gateway builds the summary on its call's arena: the reading fills the
 // message it is given (clearing what was there) exactly as the heap
 // convenience does, and leaves it empty when the reading fails part-way.
-TEST_P(CouncilSqlSourceTest, SummaryIntoAnArenaMessageOrNothing) {
+TEST_P(CouncilSqlSourceTest, SummaryIntoAnArenaMessageClearsItFirst) {
   Load({DefaultRow()},
        "Allocation,P1,W1,,,,Yes,T1,,,,2026-01-01,,,,,,\n"
        "Personal Contact,P1,C1,Brian Hall,Son,NOK,No,,07700 900001,,No,2020-01-01,,,,,,\n"
@@ -263,15 +263,47 @@ TEST_P(CouncilSqlSourceTest, SummaryIntoAnArenaMessageOrNothing) {
   ASSERT_TRUE(reading.ok()) << reading.status();
   ASSERT_TRUE((*reading)->SummaryInto(out).ok());
   EXPECT_EQ(out->SerializeAsString(), heap.SerializeAsString());
+}
 
-  SourceRequest soon = Request();
-  soon.deadline = absl::Now() + absl::Milliseconds(200);
-  auto late = source_->StartReading(soon);
-  ASSERT_TRUE(late.ok()) << late.status();
-  absl::SleepFor(absl::Milliseconds(300));
-  absl::Status s = (*late)->SummaryInto(out);
-  EXPECT_EQ(s.code(), absl::StatusCode::kDeadlineExceeded);
-  EXPECT_EQ(out->ByteSizeLong(), 0u);
+// Readings remember a person's rows per store connection (SQLite); an import
+// must show in the very next reading, whether it came through this source's
+// own connections or another's (another importer on the same file).
+TEST_P(CouncilSqlSourceTest, AnImportShowsInTheNextReading) {
+  Load({DefaultRow()});
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(Summary().services(0).provider_name(), "Tyneside Home Care");
+  }
+  Load({With(DefaultRow(), {{kProviderName, "Wear Valley Care"}})});
+  EXPECT_EQ(Summary().services(0).provider_name(), "Wear Valley Care");
+  EXPECT_EQ(Summary().services(0).provider_name(), "Wear Valley Care");
+
+  if (GetParam() != common::sql::Engine::kSqlite) return;
+  auto importer = testing::OpenStore(GetParam(), dir_.path());
+  ASSERT_NE(importer, nullptr);
+  std::istringstream events(
+      EventsCsv({With(DefaultRow(), {{kProviderName, "Tees Home Support"}})}));
+  std::istringstream contacts(kContactsHeader);
+  cld_csv::ImportInput input;
+  input.events = &events;
+  input.contacts = &contacts;
+  ASSERT_TRUE(cld_csv::ImportCld(input, *importer, Soon()).ok());
+  EXPECT_EQ(Summary().services(0).provider_name(), "Tees Home Support");
+}
+
+// What is remembered are the rows; what is current is decided on each
+// reading's own date.
+TEST_P(CouncilSqlSourceTest, ARememberedRecordIsMappedOnTheDayItIsRead) {
+  Load({With(DefaultRow(), {{kEventEndDate, "2026-06-20"}})},
+       "Allocation,P1,W1,,,,Yes,T1,,,,2026-01-01,2026-06-20,,,,,\n");
+  auto before = Summary();
+  EXPECT_EQ(before.services_size(), 1);
+  EXPECT_EQ(before.allocated_workers_size(), 1);
+  EXPECT_EQ(before.demographics().age_years(), 86u);
+  clock_.Set(absl::FromCivil(absl::CivilSecond(2027, 3, 2, 12, 0, 0), absl::UTCTimeZone()));
+  auto after = Summary();
+  EXPECT_TRUE(after.services().empty());
+  EXPECT_TRUE(after.allocated_workers().empty());
+  EXPECT_EQ(after.demographics().age_years(), 87u);
 }
 
 TEST_P(CouncilSqlSourceTest, DeceasedPerson) {
