@@ -30,10 +30,9 @@ struct CouncilRelationship {
 
 // One reading of the council's records about one person: the relationship
 // and the summary it answers come from one snapshot of the store. A reading
-// may hold a store connection until it is destroyed (the council SQL source's
-// holds none: it reads everything it needs when it starts), so a caller ends
-// it as soon as it has what it needs, and never keeps it while waiting for
-// another source.
+// holds a store connection until it is destroyed, so a caller ends it as soon
+// as it has what it needs, and never keeps it while waiting for another
+// source.
 //
 // Errors as for SocialCareSource. Not thread-safe: one request's thread uses
 // it.

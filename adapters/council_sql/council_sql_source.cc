@@ -23,6 +23,7 @@ namespace {
 
 using common::sql::Connection;
 using common::sql::Database;
+using common::sql::Lease;
 using common::sql::Params;
 using common::sql::Row;
 using common::sql::Value;
@@ -148,9 +149,14 @@ struct ServiceRow {
   std::optional<double> unit_cost, planned_units_per_week;
 };
 
-struct PersonRecord {
+// What every reading needs (the relationship evidence reads only this)...
+struct PersonCore {
   PersonRow person;
   std::vector<AllocationRow> allocations;
+};
+
+// ...and what only the summary needs.
+struct PersonDetails {
   std::vector<ContactRow> contacts;
   std::vector<PlanRow> plans;
   std::vector<ServiceRow> services;
@@ -160,18 +166,17 @@ std::optional<double> RealOrNull(const Value& v) {
   return v.is_null() ? std::nullopt : std::optional<double>(v.AsReal());
 }
 
-// Reads every row of the person's record, in the caller's read transaction:
+// Reads the person's row and allocations, in the caller's read transaction:
 // nullptr when the council does not know the NHS number.
-absl::StatusOr<std::shared_ptr<const PersonRecord>> LoadRecord(Connection& c,
-                                                               const std::string& nhs,
-                                                               absl::Time deadline) {
+absl::StatusOr<std::shared_ptr<const PersonCore>> LoadCore(Connection& c, const std::string& nhs,
+                                                           absl::Time deadline) {
   auto people = c.Query(kPersonSql, {Value::Text(nhs)}, deadline);
   if (!people.ok()) return Annotate(people.status());
   if (people->empty()) return nullptr;
-  auto record = std::make_shared<PersonRecord>();
+  auto core = std::make_shared<PersonCore>();
   {
     const Row& r = people->front();
-    PersonRow& p = record->person;
+    PersonRow& p = core->person;
     p.la_person_id = r[0].AsText();
     p.la_code = r[1].AsText();
     p.verified = r[2].AsInt() != 0;
@@ -188,41 +193,50 @@ absl::StatusOr<std::shared_ptr<const PersonRecord>> LoadRecord(Connection& c,
     p.has_unpaid_carer = r[13].AsText();
     p.client_funding_status = r[14].AsText();
   }
-  const Params person = {Value::Text(record->person.la_person_id)};
-  absl::Status s = c.QueryEach(kAllocationsSql, person, deadline, [&](const Row& r) {
-    AllocationRow& a = record->allocations.emplace_back();
-    a.worker_id = r[0].AsText();
-    a.team_id = r[1].AsText();
-    a.key_worker = r[2].AsInt() != 0;
-    a.start = r[3].AsText();
-    a.end = r[4].AsText();
-    a.name = r[5].AsText();
-    a.role = r[6].AsText();
-    a.phone = r[7].AsText();
-    a.email = r[8].AsText();
-    a.team_name = r[9].AsText();
-    a.team_phone = r[10].AsText();
-    a.team_email = r[11].AsText();
+  absl::Status s = c.QueryEach(
+      kAllocationsSql, {Value::Text(core->person.la_person_id)}, deadline, [&](const Row& r) {
+        AllocationRow& a = core->allocations.emplace_back();
+        a.worker_id = r[0].AsText();
+        a.team_id = r[1].AsText();
+        a.key_worker = r[2].AsInt() != 0;
+        a.start = r[3].AsText();
+        a.end = r[4].AsText();
+        a.name = r[5].AsText();
+        a.role = r[6].AsText();
+        a.phone = r[7].AsText();
+        a.email = r[8].AsText();
+        a.team_name = r[9].AsText();
+        a.team_phone = r[10].AsText();
+        a.team_email = r[11].AsText();
+        return absl::OkStatus();
+      });
+  if (!s.ok()) return Annotate(s);
+  return std::shared_ptr<const PersonCore>(std::move(core));
+}
+
+// Reads the person's contacts, plans and services, in the caller's read
+// transaction.
+absl::StatusOr<std::shared_ptr<const PersonDetails>> LoadDetails(Connection& c,
+                                                                 const std::string& la_person_id,
+                                                                 absl::Time deadline) {
+  auto details = std::make_shared<PersonDetails>();
+  const Params person = {Value::Text(la_person_id)};
+  absl::Status s = c.QueryEach(kContactsSql, person, deadline, [&](const Row& r) {
+    ContactRow& ct = details->contacts.emplace_back();
+    ct.name = r[0].AsText();
+    ct.relationship = r[1].AsText();
+    ct.support_roles = r[2].AsText();
+    ct.main_carer = r[3].AsInt() != 0;
+    ct.phone = r[4].AsText();
+    ct.email = r[5].AsText();
+    ct.lives_with_person = r[6].AsInt() != 0;
+    ct.start = r[7].AsText();
+    ct.end = r[8].AsText();
     return absl::OkStatus();
   });
   if (s.ok()) {
-    s = c.QueryEach(kContactsSql, person, deadline, [&](const Row& r) {
-      ContactRow& ct = record->contacts.emplace_back();
-      ct.name = r[0].AsText();
-      ct.relationship = r[1].AsText();
-      ct.support_roles = r[2].AsText();
-      ct.main_carer = r[3].AsInt() != 0;
-      ct.phone = r[4].AsText();
-      ct.email = r[5].AsText();
-      ct.lives_with_person = r[6].AsInt() != 0;
-      ct.start = r[7].AsText();
-      ct.end = r[8].AsText();
-      return absl::OkStatus();
-    });
-  }
-  if (s.ok()) {
     s = c.QueryEach(kPlansSql, person, deadline, [&](const Row& r) {
-      PlanRow& plan = record->plans.emplace_back();
+      PlanRow& plan = details->plans.emplace_back();
       plan.plan_id = r[0].AsText();
       plan.status = r[1].AsText();
       plan.start = r[2].AsText();
@@ -236,7 +250,7 @@ absl::StatusOr<std::shared_ptr<const PersonRecord>> LoadRecord(Connection& c,
   }
   if (s.ok()) {
     s = c.QueryEach(kServicesSql, person, deadline, [&](const Row& r) {
-      ServiceRow& sv = record->services.emplace_back();
+      ServiceRow& sv = details->services.emplace_back();
       sv.event_key = r[0].AsText();
       sv.event_reference = r[1].AsText();
       sv.start = r[2].AsText();
@@ -254,38 +268,62 @@ absl::StatusOr<std::shared_ptr<const PersonRecord>> LoadRecord(Connection& c,
     });
   }
   if (!s.ok()) return Annotate(s);
-  return std::shared_ptr<const PersonRecord>(std::move(record));
+  return std::shared_ptr<const PersonDetails>(std::move(details));
 }
 
-// The records a connection has read, by NHS number. Kept with the connection
+// The people a connection has read, by NHS number: their core, and their
+// details once a summary asked for them. Kept with the connection
 // (Connection::remembered), which forgets them as soon as the store changes,
-// so a record recalled inside a read transaction is the one the store holds
-// in that transaction's snapshot. Bounded: forgotten all at once when full.
-using RememberedPeople =
-    absl::flat_hash_map<std::string, std::shared_ptr<const PersonRecord>>;
+// so what is recalled inside a read transaction is what the store holds in
+// that transaction's snapshot. Bounded: forgotten all at once when full.
+struct RememberedPerson {
+  std::shared_ptr<const PersonCore> core;
+  std::shared_ptr<const PersonDetails> details;
+};
+using RememberedPeople = absl::flat_hash_map<std::string, RememberedPerson>;
 constexpr size_t kMaxRememberedPeople = 4096;
 
-// The person's record in the connection's current read transaction: recalled,
-// or read and remembered. nullptr when the council does not know them.
-absl::StatusOr<std::shared_ptr<const PersonRecord>> Recall(Connection& c,
-                                                           const std::string& nhs,
-                                                           absl::Time deadline) {
+RememberedPeople& PeopleOf(Connection& c) {
   auto* people = std::any_cast<RememberedPeople>(&c.remembered());
-  if (people == nullptr) people = &c.remembered().emplace<RememberedPeople>();
-  if (auto it = people->find(nhs); it != people->end()) return it->second;
-  auto loaded = LoadRecord(c, nhs, deadline);
+  return people != nullptr ? *people : c.remembered().emplace<RememberedPeople>();
+}
+
+// The person's core in the connection's current read transaction: recalled,
+// or read and remembered. nullptr when the council does not know them.
+absl::StatusOr<std::shared_ptr<const PersonCore>> RecallCore(Connection& c,
+                                                             const std::string& nhs,
+                                                             absl::Time deadline) {
+  RememberedPeople& people = PeopleOf(c);
+  if (auto it = people.find(nhs); it != people.end()) return it->second.core;
+  auto loaded = LoadCore(c, nhs, deadline);
   if (!loaded.ok() || *loaded == nullptr) return loaded;
-  if (people->size() >= kMaxRememberedPeople) people->clear();
-  people->emplace(nhs, *loaded);
+  if (people.size() >= kMaxRememberedPeople) people.clear();
+  people[nhs].core = *loaded;
+  return loaded;
+}
+
+// The details of a person whose core RecallCore gave, in the same read
+// transaction.
+absl::StatusOr<std::shared_ptr<const PersonDetails>> RecallDetails(Connection& c,
+                                                                   const std::string& nhs,
+                                                                   const PersonCore& core,
+                                                                   absl::Time deadline) {
+  RememberedPeople& people = PeopleOf(c);
+  auto it = people.find(nhs);
+  if (it != people.end() && it->second.details != nullptr) return it->second.details;
+  auto loaded = LoadDetails(c, core.person.la_person_id, deadline);
+  if (!loaded.ok()) return loaded;
+  // Remembered only beside the core it was read with.
+  if (it != people.end() && it->second.core.get() == &core) it->second.details = *loaded;
   return loaded;
 }
 
 // Allocations current on `today`: the key worker first, then the
 // longest-standing allocation, then by name.
-std::vector<const AllocationRow*> CurrentAllocations(const PersonRecord& record,
+std::vector<const AllocationRow*> CurrentAllocations(const PersonCore& core,
                                                      const std::string& today) {
   std::vector<const AllocationRow*> out;
-  for (const AllocationRow& a : record.allocations) {
+  for (const AllocationRow& a : core.allocations) {
     if (!a.start.empty() && a.start > today) continue;  // not started yet
     if (!Current(a.end, today)) continue;
     out.push_back(&a);
@@ -299,39 +337,46 @@ std::vector<const AllocationRow*> CurrentAllocations(const PersonRecord& record,
   return out;
 }
 
-// One request's reading: the person's record from one snapshot of the store
-// (read in StartReading, which ends its transaction), mapped with today's
-// date. Holds no connection.
+// One request's reading: a lease on a read transaction (so every query sees
+// one snapshot) and the person's core; the details are read, or recalled,
+// when the summary is asked for. Rows are mapped with today's date.
 class SqlReading final : public CouncilReading {
  public:
-  SqlReading(const caregate::config::v1::CouncilSqlConfig& config,
-             std::shared_ptr<const PersonRecord> record, const SourceRequest& request,
+  SqlReading(const caregate::config::v1::CouncilSqlConfig& config, Lease lease,
+             std::shared_ptr<const PersonCore> core, const SourceRequest& request,
              std::string today)
       : config_(config),
-        record_(std::move(record)),
+        lease_(std::move(lease)),
+        core_(std::move(core)),
         nhs_number_(request.nhs_number),
+        deadline_(request.deadline),
         today_(std::move(today)),
-        allocations_(CurrentAllocations(*record_, today_)) {}
+        allocations_(CurrentAllocations(*core_, today_)) {}
 
   absl::StatusOr<CouncilRelationship> Relationship() override;
   absl::Status SummaryInto(caregate::v1::SocialCareSummary* out) override {
     out->Clear();
-    FillSummary(*out);
+    auto details = RecallDetails(*lease_, nhs_number_, *core_, deadline_);
+    if (!details.ok()) return details.status();
+    FillSummary(**details, *out);
     return absl::OkStatus();
   }
 
  private:
-  void FillSummary(caregate::v1::SocialCareSummary& summary) const;
+  void FillSummary(const PersonDetails& details, caregate::v1::SocialCareSummary& summary) const;
 
   const caregate::config::v1::CouncilSqlConfig& config_;
-  const std::shared_ptr<const PersonRecord> record_;
+  Lease lease_;
+  const std::shared_ptr<const PersonCore> core_;
   const std::string nhs_number_;
+  const absl::Time deadline_;
   const std::string today_;
   const std::vector<const AllocationRow*> allocations_;
 };
 
-void SqlReading::FillSummary(caregate::v1::SocialCareSummary& summary) const {
-  const PersonRow& p = record_->person;
+void SqlReading::FillSummary(const PersonDetails& details,
+                             caregate::v1::SocialCareSummary& summary) const {
+  const PersonRow& p = core_->person;
   const std::string& today = today_;
   const bool deceased = !p.date_of_death.empty();
   // Services and plans are cut off at the date of death.
@@ -393,7 +438,7 @@ void SqlReading::FillSummary(caregate::v1::SocialCareSummary& summary) const {
   // and name.
   {
     std::vector<const ContactRow*> current;
-    for (const ContactRow& c : record_->contacts) {
+    for (const ContactRow& c : details.contacts) {
       if (Current(c.end, today)) current.push_back(&c);
     }
     std::sort(current.begin(), current.end(), [](const ContactRow* x, const ContactRow* y) {
@@ -419,12 +464,12 @@ void SqlReading::FillSummary(caregate::v1::SocialCareSummary& summary) const {
   {
     caregate::v1::CarePlan* plan = summary.mutable_care_plan();
     plan->set_funding_source(p.client_funding_status);
-    if (record_->plans.empty()) {
+    if (details.plans.empty()) {
       plan->set_status(caregate::v1::CARE_PLAN_STATUS_NO_PLAN_IN_PLACE);
     } else {
       const PlanRow* best = nullptr;
       bool best_current = false;
-      for (const PlanRow& r : record_->plans) {
+      for (const PlanRow& r : details.plans) {
         bool current = r.status != "ended" && Current(r.end, effective_today) && !deceased;
         // Prefer a current plan; among equals, the latest start, then id.
         if (best == nullptr || (current && !best_current) ||
@@ -456,7 +501,7 @@ void SqlReading::FillSummary(caregate::v1::SocialCareSummary& summary) const {
   // Services and direct payments.
   {
     std::vector<const ServiceRow*> current;
-    for (const ServiceRow& r : record_->services) {
+    for (const ServiceRow& r : details.services) {
       if (!Current(r.end, effective_today)) continue;
       if (deceased && (r.end.empty() || r.end >= p.date_of_death)) continue;
       if (!r.start.empty() && r.start > today) continue;  // not started yet
@@ -496,7 +541,7 @@ void SqlReading::FillSummary(caregate::v1::SocialCareSummary& summary) const {
 }
 
 absl::StatusOr<CouncilRelationship> SqlReading::Relationship() {
-  const PersonRow& p = record_->person;
+  const PersonRow& p = core_->person;
   CouncilRelationship rel;
   rel.known = true;
   rel.council_code =
@@ -550,12 +595,11 @@ absl::StatusOr<std::unique_ptr<CouncilReading>> CouncilSqlSource::StartReading(
   auto lease = database_->Acquire(request.deadline);
   if (!lease.ok()) return Annotate(lease.status());
   if (auto s = (*lease)->BeginRead(request.deadline); !s.ok()) return Annotate(s);
-  auto record = Recall(**lease, request.nhs_number, request.deadline);
-  if (!record.ok()) return record.status();
-  if (auto s = (*lease)->Commit(request.deadline); !s.ok()) return Annotate(s);
-  if (*record == nullptr) return NotFound();
-  return std::unique_ptr<CouncilReading>(
-      new SqlReading(config_, *std::move(record), request, Today(clock_)));
+  auto core = RecallCore(**lease, request.nhs_number, request.deadline);
+  if (!core.ok()) return core.status();
+  if (*core == nullptr) return NotFound();
+  return std::unique_ptr<CouncilReading>(new SqlReading(
+      config_, *std::move(lease), *std::move(core), request, Today(clock_)));
 }
 
 }  // namespace caregate::adapters::council_sql

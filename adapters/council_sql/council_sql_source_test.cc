@@ -247,8 +247,10 @@ TEST_P(CouncilSqlSourceTest, MainCarerFirstAmongSeveralContacts) {
 // The gateway builds the summary on its call's arena: the reading fills the
 // message it is given (clearing what was there) exactly as the heap
 // convenience does, and leaves it empty when the reading fails part-way.
-TEST_P(CouncilSqlSourceTest, SummaryIntoAnArenaMessageClearsItFirst) {
-  Load({DefaultRow()},
+TEST_P(CouncilSqlSourceTest, SummaryIntoAnArenaMessageOrNothing) {
+  RowValues p2 = With(DefaultRow(), {{kNhsNumber, "9990000026"}, {kLaPersonId, "P2"},
+                                     {kEventReference, "S-P2"}});
+  Load({DefaultRow(), p2},
        "Allocation,P1,W1,,,,Yes,T1,,,,2026-01-01,,,,,,\n"
        "Personal Contact,P1,C1,Brian Hall,Son,NOK,No,,07700 900001,,No,2020-01-01,,,,,,\n"
        "Personal Contact,P1,C2,Ann Hall,Daughter,CAR,Yes,,07700 900002,,Yes,2021-01-01,,,,,,\n");
@@ -263,6 +265,16 @@ TEST_P(CouncilSqlSourceTest, SummaryIntoAnArenaMessageClearsItFirst) {
   ASSERT_TRUE(reading.ok()) << reading.status();
   ASSERT_TRUE((*reading)->SummaryInto(out).ok());
   EXPECT_EQ(out->SerializeAsString(), heap.SerializeAsString());
+
+  // A summary whose rows must still be read after the deadline: nothing.
+  SourceRequest soon = Request("9990000026");
+  soon.deadline = absl::Now() + absl::Milliseconds(200);
+  auto late = source_->StartReading(soon);
+  ASSERT_TRUE(late.ok()) << late.status();
+  absl::SleepFor(absl::Milliseconds(300));
+  absl::Status s = (*late)->SummaryInto(out);
+  EXPECT_EQ(s.code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(out->ByteSizeLong(), 0u);
 }
 
 // Readings remember a person's rows per store connection (SQLite); an import
@@ -273,9 +285,13 @@ TEST_P(CouncilSqlSourceTest, AnImportShowsInTheNextReading) {
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(Summary().services(0).provider_name(), "Tyneside Home Care");
   }
-  Load({With(DefaultRow(), {{kProviderName, "Wear Valley Care"}})});
-  EXPECT_EQ(Summary().services(0).provider_name(), "Wear Valley Care");
-  EXPECT_EQ(Summary().services(0).provider_name(), "Wear Valley Care");
+  Load({With(DefaultRow(),
+             {{kProviderName, "Wear Valley Care"}, {kFamilyName, "Hall-Smith"}})});
+  for (int i = 0; i < 2; ++i) {
+    auto s = Summary();
+    EXPECT_EQ(s.services(0).provider_name(), "Wear Valley Care");
+    EXPECT_EQ(s.demographics().family_name(), "Hall-Smith");
+  }
 
   if (GetParam() != common::sql::Engine::kSqlite) return;
   auto importer = testing::OpenStore(GetParam(), dir_.path());
