@@ -616,27 +616,44 @@ absl::Status BundleError(absl::string_view message) {
   return common::InvalidArgumentWithReason(common::kReasonInvalidBundle, message);
 }
 
-// A resource's resourceType and id in one walk of its keys, stopping when both
-// are seen (JSON keys come in any order). As with Str(), the first occurrence
-// of a key counts and a non-string reads "".
-void TypeAndId(Json resource, absl::string_view* type, absl::string_view* id) {
+// What the index reads of each resource: its resourceType and id ("" when
+// absent or not a string) and, for an Observation, its code (the
+// blood-pressure scan reads every Observation's code, so the index's walk
+// finds it instead of a second walk from the start).
+struct ResourceHead {
+  absl::string_view type, id;
+  std::optional<Json> code;
+};
+
+// A resource's head in one walk of its keys, stopping when the type and the
+// id are seen (and, for an Observation, the code). JSON keys come in any
+// order. As with Str() and Json::Field, the first occurrence of a key counts
+// and a non-string type or id reads "".
+ResourceHead ReadHead(Json resource) {
+  ResourceHead head;
   Json::Range fields = resource.Fields();
-  bool seen_type = false, seen_id = false;
-  for (Json::Cursor it = fields.begin(); it != fields.end() && !(seen_type && seen_id);
-       it.NextField()) {
+  bool seen_type = false, seen_id = false, want_code = true;
+  for (Json::Cursor it = fields.begin(); it != fields.end(); it.NextField()) {
     const uint32_t len = it.KeyLength();
     absl::string_view* target = nullptr;
     if (!seen_type && len == 12 && std::memcmp(it.KeyData(), "resourceType", 12) == 0) {
       seen_type = true;
-      target = type;
+      target = &head.type;
     } else if (!seen_id && len == 2 && std::memcmp(it.KeyData(), "id", 2) == 0) {
       seen_id = true;
-      target = id;
+      target = &head.id;
+    } else if (!head.code && len == 4 && std::memcmp(it.KeyData(), "code", 4) == 0) {
+      head.code = it.Value();
     }
-    if (target == nullptr) continue;
-    std::string_view v;
-    if (it.Value().GetString(&v)) *target = A(v);
+    if (target != nullptr) {
+      std::string_view v;
+      if (it.Value().GetString(&v)) *target = A(v);
+      if (target == &head.type) want_code = head.type == "Observation";
+    }
+    if (seen_type && seen_id && (!want_code || head.code)) break;
   }
+  if (head.type != "Observation") head.code.reset();
+  return head;
 }
 
 // ---------------------------------------------------------------------------
@@ -645,6 +662,11 @@ void TypeAndId(Json resource, absl::string_view* type, absl::string_view* id) {
 struct Resource {
   int entry = 0;  // Bundle.entry index
   Json value;
+};
+
+// A top-level resource of one of kMappedTypes.
+struct TypedResource : Resource {
+  std::optional<Json> code;  // an Observation's code (ResourceHead::code), else unset
 };
 
 struct ListInfo {
@@ -668,7 +690,8 @@ class Index {
 
   // `type` and `id` are the resource's resourceType and id ("" when absent or
   // not a string).
-  absl::Status Add(int entry, Json resource, absl::string_view type, absl::string_view id) {
+  absl::Status Add(int entry, Json resource, const ResourceHead& head) {
+    const absl::string_view type = head.type, id = head.id;
     if (type == "List") {
       Obj list(resource);  // one walk for code, encounter and contained
       absl::string_view code;
@@ -695,7 +718,7 @@ class Index {
       if (clinical) {
         return BundleError(absl::StrCat("Bundle.entry[", entry, "]: a ", type, " without an id"));
       }
-      if (mapped < kMappedTypes.size()) by_type_[mapped].push_back({entry, resource});
+      if (mapped < kMappedTypes.size()) by_type_[mapped].push_back({{entry, resource}, head.code});
       return absl::OkStatus();
     }
     auto [it, inserted] = by_ref_.try_emplace(Key(type, id), Resource{entry, resource});
@@ -706,7 +729,7 @@ class Index {
       }
       return absl::OkStatus();  // supporting resource repeated: first wins
     }
-    if (mapped < kMappedTypes.size()) by_type_[mapped].push_back({entry, resource});
+    if (mapped < kMappedTypes.size()) by_type_[mapped].push_back({{entry, resource}, head.code});
     return absl::OkStatus();
   }
 
@@ -746,8 +769,8 @@ class Index {
   }
 
   // `type` is one of kMappedTypes (other types are not kept by type).
-  const std::vector<Resource>& OfType(absl::string_view type) const {
-    static const std::vector<Resource> kEmpty;
+  const std::vector<TypedResource>& OfType(absl::string_view type) const {
+    static const std::vector<TypedResource> kEmpty;
     size_t t = MappedType(type);
     return t < kMappedTypes.size() ? by_type_[t] : kEmpty;
   }
@@ -803,7 +826,7 @@ class Index {
   absl::flat_hash_map<RefKey, Resource, RefKeyHash, RefKeyEq> by_ref_;
   absl::flat_hash_map<absl::string_view, Resource, IdHash, IdEq> contained_;
   // By position in kMappedTypes.
-  std::array<std::vector<Resource>, kMappedTypes.size()> by_type_;
+  std::array<std::vector<TypedResource>, kMappedTypes.size()> by_type_;
   std::array<std::vector<Resource>, kMappedTypes.size()> contained_by_type_;
   std::vector<ListInfo> lists_;
 };
@@ -1558,9 +1581,10 @@ class Mapper {
   }
 
   void MapBloodPressure() {
-    for (const Resource& r : index_.OfType("Observation")) {
-      // Most Observations are not blood pressure: one key lookup decides.
-      auto code = Child(r.value, "code");
+    for (const TypedResource& r : index_.OfType("Observation")) {
+      // Most Observations are not blood pressure: their code (read by the
+      // index) decides.
+      const std::optional<Json>& code = r.code;
       absl::string_view panel = FindCode(code, kBpPanels);
       if (panel.empty()) continue;
       Obj obs(r.value);
@@ -1752,12 +1776,11 @@ absl::Status ParseInto(absl::string_view json, const ParseOptions& options, v1::
       return BundleError(absl::StrCat("Bundle.entry[", i, "]: no resource object"));
     }
     const Json resource = *resource_field;
-    absl::string_view type, id;
-    TypeAndId(resource, &type, &id);
-    if (type.empty()) {
+    const ResourceHead head = ReadHead(resource);
+    if (head.type.empty()) {
       return BundleError(absl::StrCat("Bundle.entry[", i, "].resource: no resourceType"));
     }
-    if (absl::Status s = index.Add(i, resource, type, id); !s.ok()) return s;
+    if (absl::Status s = index.Add(i, resource, head); !s.ok()) return s;
     ++i;
   }
   absl::string_view last_updated = Str(Child(root, "meta"), "lastUpdated");
