@@ -973,7 +973,9 @@ Sections SectionsOfParameter(absl::string_view param) {
 
 // The Observation ids met under one DiagnosticReport (its results and their
 // members), to map each once: a linear scan of a small inline table (a report
-// has tens of results), a hash set past kInline.
+// has tens of results), a hash set past kInline. The scan compares each id's
+// first 8 bytes (and length) as one word first: ids are mostly UUIDs, which
+// differ there.
 class SeenIds {
  public:
   void Clear() {
@@ -983,13 +985,17 @@ class SeenIds {
   // True when `id` was not seen before (and now is).
   bool Insert(absl::string_view id) {
     if (n_ <= kInline) {
-      for (size_t i = 0; i < n_; ++i)
-        if (Same(ids_[i], id)) return false;
+      const uint64_t prefix = Prefix(id);
+      for (size_t i = 0; i < n_; ++i) {
+        const Seen& seen = seen_[i];
+        if (seen.prefix == prefix && Same(absl::string_view(seen.data, seen.size), id))
+          return false;
+      }
       if (n_ < kInline) {
-        ids_[n_++] = id;
+        seen_[n_++] = {prefix, id.data(), id.size()};
         return true;
       }
-      more_.insert(ids_.begin(), ids_.end());
+      for (const Seen& seen : seen_) more_.insert(absl::string_view(seen.data, seen.size));
       n_ = kInline + 1;  // from now on the set holds them all
     }
     return more_.insert(id).second;
@@ -997,8 +1003,21 @@ class SeenIds {
 
  private:
   static constexpr size_t kInline = 64;
+  // The first 8 bytes (fewer when shorter, zero-filled) plus the length.
+  static uint64_t Prefix(absl::string_view id) {
+    uint64_t v = 0;
+    std::memcpy(&v, id.data(), std::min<size_t>(id.size(), 8));
+    return v + id.size();
+  }
+  struct Seen {
+    uint64_t prefix;
+    const char* data;
+    size_t size;
+  };
   size_t n_ = 0;
-  std::array<absl::string_view, kInline> ids_;
+  // Only the first n_ are set (left uninitialised: a call should not pay for
+  // clearing the whole table).
+  Seen seen_[kInline];
   absl::flat_hash_set<absl::string_view> more_;  // views into the document
 };
 
