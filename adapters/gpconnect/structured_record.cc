@@ -306,6 +306,13 @@ void ForEach(std::optional<Json> e, absl::string_view key, F&& f) {
   if (e) ForEach(*e, key, std::forward<F>(f));
 }
 
+// f(x) for each element of `array` (nothing when absent or not an array).
+template <typename F>
+void ForEachElement(std::optional<Json> array, F&& f) {
+  if (!array) return;
+  for (Json x : array->Elements()) f(x);
+}
+
 std::optional<Json> First(Json e, absl::string_view key) {
   auto a = e.Field(key);
   if (!a) return std::nullopt;
@@ -669,11 +676,19 @@ struct TypedResource : Resource {
   std::optional<Json> code;  // an Observation's code (ResourceHead::code), else unset
 };
 
+// A List, with the fields the mapper reads, found by the index's one walk
+// of its keys (section statuses, the record date and consultation topics
+// read them again per List otherwise).
 struct ListInfo {
   int entry = 0;
   Json value;
   absl::string_view code;           // first SNOMED code
   absl::string_view encounter_ref;  // List.encounter.reference (topics)
+  absl::string_view date;           // List.date
+  absl::string_view title;          // List.title
+  std::optional<Json> extension, entries, note;
+  bool has_empty_reason = false;  // List.emptyReason present
+  bool has_contained = false;     // List.contained present
 };
 
 class Index {
@@ -700,7 +715,10 @@ class Index {
           if (code.empty()) code = Str(c, "code");
         });
       }
-      lists_.push_back({entry, resource, code, Str(Child(list, "encounter"), "reference")});
+      lists_.push_back({entry, resource, code, Str(Child(list, "encounter"), "reference"),
+                        Str(list, "date"), Str(list, "title"), list.Get("extension"),
+                        list.Get("entry"), list.Get("note"), list.Get("emptyReason").has_value(),
+                        list.Get("contained").has_value()});
       // Contained resources are referenced as "#id" from inside the List.
       ForEach(list, "contained", [&](Json c) {
         absl::string_view id = Str(c, "id");
@@ -1171,10 +1189,9 @@ class Mapper {
     for (const ListInfo& list : index_.lists()) {
       Sections sections = SectionsOfList(list.code);
       if (sections.empty()) continue;
-      Obj lo(list.value);
       // Warning codes, emptyReason and notes.
-      std::vector<v1::SectionState> states;
-      ForEach(lo, "extension", [&](Json x) {
+      absl::InlinedVector<v1::SectionState, 3> states;
+      ForEachElement(list.extension, [&](Json x) {
         if (!absl::EndsWith(Str(x, "url"), "ListWarningCode-1")) return;
         absl::string_view code = Str(x, "valueCode");
         if (code == "confidential-items") states.push_back(v1::SECTION_STATE_ITEMS_WITHHELD);
@@ -1186,7 +1203,7 @@ class Mapper {
       int unresolved = 0;
       int item_index = 0;
       absl::Status error;
-      ForEach(lo, "entry", [&](Json e) {
+      ForEachElement(list.entries, [&](Json e) {
         has_entries = true;
         auto item = Child(e, "item");
         absl::string_view ref = Str(item, "reference");
@@ -1203,15 +1220,14 @@ class Mapper {
         ++item_index;
       });
       if (!error.ok()) return error;
-      bool empty = Child(lo, "emptyReason").has_value() ||
-                   (!has_entries && !Child(lo, "contained"));
+      bool empty = list.has_empty_reason || (!has_entries && !list.has_contained);
       for (v1::GpSection section : sections) {
         SectionAccumulator& acc = sections_[section];
         acc.seen_list = true;
         if (!empty) acc.all_empty = false;
         acc.unresolved += unresolved;
         for (auto s : states) acc.AddState(s);
-        ForEach(lo, "note", [&](Json n) {
+        ForEachElement(list.note, [&](Json n) {
           absl::string_view text = Str(n, "text");
           if (!text.empty()) acc.AddNote(S(text));
         });
@@ -1673,12 +1689,12 @@ class Mapper {
     // matches only the exact reference "Encounter/<id>"). Keys are views into
     // the document.
     constexpr absl::string_view kEncounterPrefix = "Encounter/";
-    absl::flat_hash_map<absl::string_view, absl::InlinedVector<Json, 2>> topics;
+    absl::flat_hash_map<absl::string_view, absl::InlinedVector<const ListInfo*, 2>> topics;
     for (const ListInfo& list : index_.lists()) {
       if (list.code != kListTopic) continue;
       absl::string_view ref = list.encounter_ref;
       if (absl::StartsWith(ref, kEncounterPrefix))
-        topics[ref.substr(kEncounterPrefix.size())].push_back(list.value);
+        topics[ref.substr(kEncounterPrefix.size())].push_back(&list);
     }
     const auto& encounters = index_.OfType("Encounter");
     out_->mutable_encounters()->Reserve(static_cast<int>(encounters.size()));
@@ -1715,10 +1731,9 @@ class Mapper {
       if (topics.empty()) continue;
       auto it = topics.find(id);
       if (it == topics.end()) continue;
-      for (Json topic_elem : it->second) {
-        Obj topic(topic_elem);
+      for (const ListInfo* topic : it->second) {
         v1::CodeableConcept* cc = out->add_topics();
-        if (auto ext = Extension(topic, "RelatedProblemHeader-1")) {
+        if (auto ext = FindExtension(topic->extension, "RelatedProblemHeader-1")) {
           ForEach(*ext, "extension", [&](Json xe) {
             Obj x(xe);
             if (Str(x, "url") != "target") return;
@@ -1726,8 +1741,7 @@ class Mapper {
               FillConcept(Child(*cond, "code"), cc);
           });
         }
-        absl::string_view title = Str(topic, "title");
-        if (!title.empty()) SET_NON_EMPTY(cc->set_text, title);
+        if (!topic->title.empty()) SET_NON_EMPTY(cc->set_text, topic->title);
       }
     }
   }
@@ -1835,9 +1849,8 @@ absl::Status ParseInto(absl::string_view json, const ParseOptions& options, v1::
   } else {
     for (const ListInfo& list : index.lists()) {
       if (SectionsOfList(list.code).empty()) continue;
-      absl::string_view date = Str(list.value, "date");
-      if (!date.empty()) {
-        SET_NON_EMPTY(out->set_record_date, date);
+      if (!list.date.empty()) {
+        SET_NON_EMPTY(out->set_record_date, list.date);
         break;
       }
     }
