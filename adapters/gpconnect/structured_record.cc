@@ -1338,15 +1338,20 @@ class Mapper {
   void MapMedications() {
     // Issues (intent "order") by the authorisation (intent "plan") they are
     // based on.
-    absl::flat_hash_map<absl::string_view, absl::InlinedVector<Json, 4>> issues_by_plan;
-    issues_by_plan.reserve(index_.OfType("MedicationRequest").size());
+    // Per thread and emptied here, keeping its memory: no allocation per
+    // bundle. Keys are views into the document; nothing outlives the call.
+    thread_local absl::flat_hash_map<absl::string_view, absl::InlinedVector<Json, 4>>
+        issues_by_plan;
+    issues_by_plan.erase(issues_by_plan.begin(), issues_by_plan.end());
     for (const Resource& r : index_.OfType("MedicationRequest")) {
-      // Two lookups: plain key scans are cheaper than a field table here.
-      if (Str(r.value, "intent") != "order") continue;
-      ForEach(r.value, "basedOn", [&](Json ref) {
+      // Two fields, in one walk: cheaper than a field table here.
+      static constexpr std::array<absl::string_view, 2> kKeys = {"intent", "basedOn"};
+      const auto [intent, based_on] = Pick(r.value, kKeys);
+      if (StrOf(intent) != "order" || !based_on) continue;
+      for (Json ref : based_on->Elements()) {
         if (auto plan = index_.Resolve(Str(ref, "reference")))
           issues_by_plan[Str(*plan, "id")].push_back(r.value);
-      });
+      }
     }
     const auto& statements = index_.OfType("MedicationStatement");
     out_->mutable_medications()->Reserve(static_cast<int>(statements.size()));
@@ -1453,7 +1458,7 @@ class Mapper {
     Obj a(a_elem);
     absl::string_view id = Str(a, "id");
     // TPP may send a resolved allergy both top-level and contained.
-    if (!id.empty() && !allergy_ids_.insert(id).second) return;
+    if (!id.empty() && !allergy_ids_.Insert(id)) return;
     v1::Allergy* out = out_->add_allergies();
     SET_NON_EMPTY(out->set_id, id);
     FillConcept(Child(a, "code"), out->mutable_code());
@@ -1768,7 +1773,7 @@ class Mapper {
   v1::GpSummary* out_;
   // By GpSection value.
   std::array<SectionAccumulator, v1::GpSection_MAX + 1> sections_;
-  absl::flat_hash_set<absl::string_view> allergy_ids_;  // views into the document
+  SeenIds allergy_ids_;  // no heap allocation for the few allergies of most bundles
 };
 
 }  // namespace
