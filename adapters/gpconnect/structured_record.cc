@@ -94,6 +94,20 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool SameBytes(const char* a, const char* b,
   return n == 0 || *a == *b;
 }
 
+// The first min(n, 8) bytes at p as a word (zero-filled), as
+// memcpy(&word, p, min(n, 8)) would give it, without a call: a memcpy of a
+// length known only at run time is a library call, which costs more than
+// the hash or the comparison it feeds.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline uint64_t FirstBytes(const char* p, size_t n) {
+  uint64_t v = 0;
+  if (n >= 8) {
+    std::memcpy(&v, p, 8);
+  } else {
+    for (size_t i = 0; i < n; ++i) v |= uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
+  }
+  return v;
+}
+
 // a == b, with SameBytes.
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool Same(absl::string_view a, absl::string_view b) {
   return a.size() == b.size() && SameBytes(a.data(), b.data(), a.size());
@@ -807,11 +821,7 @@ class Index {
   // the id's first, middle and last 8 bytes, its length and the type's length
   // and first byte, mixed by one 128-bit multiply. Equal keys hash equal;
   // keys that differ elsewhere only share a probe sequence.
-  static uint64_t Load(const char* p, size_t n) {
-    uint64_t v = 0;
-    std::memcpy(&v, p, std::min<size_t>(n, 8));
-    return v;
-  }
+  static uint64_t Load(const char* p, size_t n) { return FirstBytes(p, n); }
   static size_t HashId(absl::string_view id, uint64_t salt) {
     const size_t n = id.size();
     uint64_t a = Load(id.data(), n) ^ salt;
@@ -1048,11 +1058,7 @@ class SeenIds {
  private:
   static constexpr size_t kInline = 64;
   // The first 8 bytes (fewer when shorter, zero-filled) plus the length.
-  static uint64_t Prefix(absl::string_view id) {
-    uint64_t v = 0;
-    std::memcpy(&v, id.data(), std::min<size_t>(id.size(), 8));
-    return v + id.size();
-  }
+  static uint64_t Prefix(absl::string_view id) { return FirstBytes(id.data(), id.size()) + id.size(); }
   struct Seen {
     uint64_t prefix;
     const char* data;
