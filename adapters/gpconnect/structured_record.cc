@@ -115,7 +115,9 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool Same(absl::string_view a, absl::string_
 
 template <size_t N>
 bool OneOf(absl::string_view v, const std::array<absl::string_view, N>& set) {
-  return std::find(set.begin(), set.end(), v) != set.end();
+  for (absl::string_view x : set)
+    if (Same(v, x)) return true;
+  return false;
 }
 
 // The resource types the mapper reads by type. The first ten are the clinical
@@ -535,7 +537,8 @@ bool HasCode(Json concept_elem, absl::string_view system, absl::string_view code
   bool found = false;
   ForEach(concept_elem, "coding", [&](Json c) {
     if (found) return;
-    if (Str(c, "code") == code && (system.empty() || Str(c, "system") == system)) found = true;
+    if (Same(Str(c, "code"), code) && (system.empty() || Same(Str(c, "system"), system)))
+      found = true;
   });
   return found;
 }
