@@ -478,13 +478,10 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline std::array<std::optional<Json>, N> Pick(
   return out;
 }
 
-std::optional<double> NumberOf(Json v) { return v.Number(); }
+// A Period's fields.
+constexpr std::array<absl::string_view, 2> kPeriodKeys = {"start", "end"};
 
-std::optional<double> Number(const Obj& o, absl::string_view key) {
-  auto v = o.Get(key);
-  if (!v) return std::nullopt;
-  return NumberOf(*v);
-}
+std::optional<double> NumberOf(Json v) { return v.Number(); }
 
 std::string S(absl::string_view v) { return std::string(v.data(), v.size()); }
 std::string S(std::string_view v) { return std::string(v); }
@@ -517,10 +514,10 @@ std::optional<Json> Extension(const E& e, absl::string_view name) {
 
 // An extension's valueCode, or its valueCodeableConcept's first code.
 absl::string_view CodeOfExtension(Json ext) {
-  Obj x(ext);
-  absl::string_view code = Str(x, "valueCode");
+  static constexpr std::array<absl::string_view, 2> kKeys = {"valueCode", "valueCodeableConcept"};
+  const auto [value_code, cc] = Pick(ext, kKeys);
+  absl::string_view code = StrOf(value_code);
   if (!code.empty()) return code;
-  auto cc = Child(x, "valueCodeableConcept");
   if (!cc) return {};
   auto coding = First(*cc, "coding");
   return coding ? Str(*coding, "code") : absl::string_view();
@@ -1379,9 +1376,9 @@ class Mapper {
                                                               : v1::MEDICATION_STATUS_PAST);
       if (auto dosage = First(ms, "dosage")) SET_NON_EMPTY(m.set_dosage, Str(*dosage, "text"));
       if (auto period = Child(ms, "effectivePeriod")) {
-        Obj pe(*period);
-        SET_NON_EMPTY(m.set_start_date, Str(pe, "start"));
-        SET_NON_EMPTY(m.set_end_date, Str(pe, "end"));
+        const auto [start, end] = Pick(*period, kPeriodKeys);
+        SET_NON_EMPTY(m.set_start_date, StrOf(start));
+        SET_NON_EMPTY(m.set_end_date, StrOf(end));
       } else {
         SET_NON_EMPTY(m.set_start_date, Str(ms, "effectiveDateTime"));
       }
@@ -1428,9 +1425,10 @@ class Mapper {
       if (dispense) SET_NON_EMPTY(m.set_quantity, QuantityText(Child(*dispense, "quantity")));
       if (reason) {
         ForEach(*reason, "extension", [&](Json x) {
-          Obj xo(x);
-          if (Str(xo, "url") != "statusReason") return;
-          auto cc = Child(xo, "valueCodeableConcept");
+          static constexpr std::array<absl::string_view, 2> kKeys = {"url",
+                                                                     "valueCodeableConcept"};
+          const auto [url, cc] = Pick(x, kKeys);
+          if (StrOf(url) != "statusReason") return;
           absl::string_view text = Str(cc, "text");
           if (text.empty() && cc) {
             if (auto coding = First(*cc, "coding")) text = Str(*coding, "display");
@@ -1450,14 +1448,15 @@ class Mapper {
         v1::PrescriptionIssue* pi = m.add_issues();
         SET_NON_EMPTY(pi->set_id, Str(issue, "id"));
         std::optional<Json> dr_elem = Child(issue, "dispenseRequest");
-        Obj dr(dr_elem);
-        absl::string_view issued =
-            dr_elem ? Str(Child(dr, "validityPeriod"), "start") : absl::string_view();
+        static constexpr std::array<absl::string_view, 2> kKeys = {"validityPeriod", "quantity"};
+        const auto [validity, quantity] =
+            dr_elem ? Pick(*dr_elem, kKeys) : std::array<std::optional<Json>, 2>();
+        absl::string_view issued = Str(validity, "start");
         if (issued.empty()) issued = Str(issue, "authoredOn");
         if (!issued.empty()) pi->set_issue_date(S(issued));
         if (auto di = First(issue, "dosageInstruction"))
           SET_NON_EMPTY(pi->set_dosage, Str(*di, "text"));
-        if (dr_elem) SET_NON_EMPTY(pi->set_quantity, QuantityText(Child(dr, "quantity")));
+        SET_NON_EMPTY(pi->set_quantity, QuantityText(quantity));
         SET_NON_EMPTY(pi->set_status, Str(issue, "status"));
       }
     }
@@ -1484,18 +1483,21 @@ class Mapper {
     SET_NON_EMPTY(out->set_criticality, criticality);
     bool severe = criticality == "high";
     ForEach(a, "reaction", [&](Json re) {
-      Obj r(re);
-      if (Str(r, "severity") == "severe") severe = true;
-      ForEach(r, "manifestation", [&](Json cc) { FillConcept(cc, out->add_reactions()); });
+      static constexpr std::array<absl::string_view, 2> kKeys = {"severity", "manifestation"};
+      const auto [severity, manifestations] = Pick(re, kKeys);
+      if (StrOf(severity) == "severe") severe = true;
+      ForEachElement(manifestations, [&](Json cc) { FillConcept(cc, out->add_reactions()); });
     });
     SET_NON_EMPTY(out->set_onset_date, DateOf(a, "onsetDateTime", "onsetPeriod"));
     SET_NON_EMPTY(out->set_asserted_date, Str(a, "assertedDate"));
     if (auto end = Extension(a, "AllergyIntoleranceEnd-1")) {
       ForEach(*end, "extension", [&](Json xe) {
-        Obj x(xe);
-        absl::string_view url = Str(x, "url");
-        if (url == "endDate") SET_NON_EMPTY(out->set_end_date, Str(x, "valueDateTime"));
-        if (url == "reasonEnded") SET_NON_EMPTY(out->set_end_reason, Str(x, "valueString"));
+        static constexpr std::array<absl::string_view, 3> kKeys = {"url", "valueDateTime",
+                                                                   "valueString"};
+        const auto [url_v, date, reason] = Pick(xe, kKeys);
+        absl::string_view url = StrOf(url_v);
+        if (url == "endDate") SET_NON_EMPTY(out->set_end_date, StrOf(date));
+        if (url == "reasonEnded") SET_NON_EMPTY(out->set_end_reason, StrOf(reason));
       });
     }
     AddNotes(a, out->mutable_notes());
@@ -1573,10 +1575,14 @@ class Mapper {
     } else if (value_string && value_string->GetString(&value_text) && !value_text.empty()) {
       res->set_text(S(value_text));
     } else if (value_concept) {
-      Obj cc(*value_concept);
-      absl::string_view text = Str(cc, "text");
-      if (text.empty()) {
-        if (auto coding = First(cc, "coding")) text = Str(*coding, "display");
+      static constexpr std::array<absl::string_view, 2> kKeys = {"text", "coding"};
+      const auto [text_v, codings] = Pick(*value_concept, kKeys);
+      absl::string_view text = StrOf(text_v);
+      if (text.empty() && codings) {
+        for (Json coding : codings->Elements()) {
+          text = Str(coding, "display");
+          break;
+        }
       }
       SET_NON_EMPTY(res->set_text, text);
     }
@@ -1626,13 +1632,14 @@ class Mapper {
 
   // Reads one BP component (or has-member Observation) into the reading.
   void BpValue(Json part_elem, v1::BloodPressureReading* bp) {
-    Obj part(part_elem);
-    auto code = Child(part, "code");
+    static constexpr std::array<absl::string_view, 3> kKeys = {"code", "valueQuantity",
+                                                               "dataAbsentReason"};
+    const auto [code, q, absent] = Pick(part_elem, kKeys);
     bool systolic = !FindCode(code, kBpSystolic).empty();
     bool diastolic = !FindCode(code, kBpDiastolic).empty();
     if (!systolic && !diastolic) return;
-    auto q = Child(part, "valueQuantity");
-    std::optional<double> v = q ? Number(Obj(*q), "value") : std::nullopt;
+    std::optional<Json> value = q ? q->Field("value") : std::nullopt;
+    std::optional<double> v = value ? NumberOf(*value) : std::nullopt;
     if (v) {
       if (systolic)
         bp->set_systolic_mmhg(*v);
@@ -1640,7 +1647,6 @@ class Mapper {
         bp->set_diastolic_mmhg(*v);
       return;
     }
-    auto absent = Child(part, "dataAbsentReason");
     absl::string_view reason = Str(absent, "text");
     if (reason.empty() && absent) {
       if (auto coding = First(*absent, "coding")) {
@@ -1668,20 +1674,22 @@ class Mapper {
       SET_NON_EMPTY(bp->set_id, Str(obs, "id"));
       SET_NON_EMPTY(bp->set_date, DateOf(obs, "effectiveDateTime", "effectivePeriod"));
       ForEach(*code, "coding", [&](Json ce) {
-        Obj c(ce);
-        if (Str(c, "code") == panel) {
-          SET_NON_EMPTY(bp->mutable_panel()->set_system, Str(c, "system"));
+        static constexpr std::array<absl::string_view, 3> kKeys = {"code", "system", "display"};
+        const auto [code_v, system, display] = Pick(ce, kKeys);
+        if (StrOf(code_v) == panel) {
+          SET_NON_EMPTY(bp->mutable_panel()->set_system, StrOf(system));
           SET_NON_EMPTY(bp->mutable_panel()->set_code, panel);
-          SET_NON_EMPTY(bp->mutable_panel()->set_display, Str(c, "display"));
+          SET_NON_EMPTY(bp->mutable_panel()->set_display, StrOf(display));
         }
       });
       ForEach(obs, "component", [&](Json comp) { BpValue(comp, bp); });
       // Readings that are not a defined triple: separate Observations linked
       // by has-member.
       ForEach(obs, "related", [&](Json rel_elem) {
-        Obj rel(rel_elem);
-        if (Str(rel, "type") != "has-member") return;
-        if (auto member = index_.ResolveField(rel, "target")) BpValue(*member, bp);
+        static constexpr std::array<absl::string_view, 2> kKeys = {"type", "target"};
+        const auto [type, target] = Pick(rel_elem, kKeys);
+        if (StrOf(type) != "has-member") return;
+        if (auto member = index_.Resolve(Str(target, "reference"))) BpValue(*member, bp);
       });
       if (!bp->has_systolic_mmhg() &&
           bp->missing_component_reason().find("systolic") == std::string::npos) {
@@ -1724,10 +1732,10 @@ class Mapper {
         if (OneOf(Str(*cls, "code"), kAdmissionClassCodes)) admission = true;
       }
       out->set_kind(admission ? v1::ENCOUNTER_KIND_ADMISSION : v1::ENCOUNTER_KIND_CONSULTATION);
-      if (auto period_elem = Child(e, "period")) {
-        Obj period(*period_elem);
-        SET_NON_EMPTY(out->set_start_date, Str(period, "start"));
-        SET_NON_EMPTY(out->set_end_date, Str(period, "end"));
+      if (auto period = Child(e, "period")) {
+        const auto [start, end] = Pick(*period, kPeriodKeys);
+        SET_NON_EMPTY(out->set_start_date, StrOf(start));
+        SET_NON_EMPTY(out->set_end_date, StrOf(end));
       }
       ForEach(e, "participant", [&](Json part_elem) {
         if (!out->practitioner().empty()) return;
