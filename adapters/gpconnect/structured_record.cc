@@ -717,12 +717,11 @@ class Index {
     lists_.clear();
   }
 
-  // `type` and `id` are the resource's resourceType and id ("" when absent or
-  // not a string).
+  // `head` is what ReadHead read of the resource.
   absl::Status Add(int entry, Json resource, const ResourceHead& head) {
     const absl::string_view type = head.type, id = head.id;
     if (type == "List") {
-      Obj list(resource);  // one walk for code, encounter and contained
+      Obj list(resource);  // one walk for every field ListInfo keeps, and contained
       absl::string_view code;
       if (auto cc = Child(list, "code")) {
         ForEach(*cc, "coding", [&](Json c) {
