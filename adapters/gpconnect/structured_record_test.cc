@@ -399,6 +399,27 @@ TEST(StructuredRecordRulesTest, AgeCountsBirthdaysInEngland) {
   EXPECT_EQ(s->demographics().age_years(), 24u);
 }
 
+// The day is England's at each call's own time, also when calls on one
+// thread go back and forth across midnight (the parser keeps the last day).
+TEST(StructuredRecordRulesTest, AgeFollowsEachCallsTimeAcrossMidnight) {
+  const auto at = [](int y, int mo, int d, int h, int mi, int sec) {
+    return absl::FromCivil(absl::CivilSecond(y, mo, d, h, mi, sec), absl::UTCTimeZone());
+  };
+  // 2000-06-15 birthday; BST: midnight in England is 23:00 UTC.
+  const std::pair<absl::Time, uint32_t> calls[] = {
+      {at(2024, 6, 14, 22, 59, 59), 23u}, {at(2024, 6, 14, 23, 0, 0), 24u},
+      {at(2024, 6, 14, 22, 59, 59), 23u}, {at(2024, 6, 15, 22, 59, 59), 24u},
+      {at(2023, 6, 14, 23, 0, 0), 23u},   {at(2024, 6, 14, 23, 0, 0), 24u},
+      {at(2024, 6, 14, 12, 0, 0), 23u}};
+  for (const auto& [now, age] : calls) {
+    ParseOptions options;
+    options.now = now;
+    auto s = ParseStructuredRecord(kRules, options);
+    ASSERT_TRUE(s.ok()) << s.status();
+    EXPECT_EQ(s->demographics().age_years(), age) << absl::FormatTime(now);
+  }
+}
+
 TEST(StructuredRecordRulesTest, BloodPressureWithAMissingComponentAndHasMembers) {
   ParseOptions options;
   options.now = absl::FromUnixSeconds(1700000000);  // 2023-11-14
