@@ -5,6 +5,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 
 namespace caregate::common {
@@ -16,7 +17,9 @@ namespace caregate::common {
 // tzdata).
 const absl::TimeZone& EnglandTimeZone();
 
-// The date in England at `t`, as YYYY-MM-DD.
+// The date in England at `t`, and the same as YYYY-MM-DD. Cheap when asked
+// again within the same day: each thread keeps the last day it computed.
+absl::CivilDay EnglandDay(absl::Time t);
 std::string EnglandDate(absl::Time t);
 
 // The source of "now" for everything that decides on time: token expiry,

@@ -998,32 +998,6 @@ Sections SectionsOfParameter(absl::string_view param) {
 // ---------------------------------------------------------------------------
 // The mapper.
 
-// The date in England at `now` (as absl::ToCivilDay(now,
-// common::EnglandTimeZone())). The time-zone lookup costs about as much as
-// mapping a small section, on every bundle; the day last answered and the
-// instants it starts and ends are kept per thread, so a call on the same day
-// compares two times instead.
-absl::CivilDay EnglandDay(absl::Time now) {
-  struct Day {
-    absl::Time start = absl::InfiniteFuture();
-    absl::Time end = absl::InfinitePast();
-    absl::CivilDay day;
-  };
-  thread_local Day cached;
-  if (cached.start <= now && now < cached.end) return cached.day;
-  const absl::TimeZone& tz = common::EnglandTimeZone();
-  const absl::CivilDay day = absl::ToCivilDay(now, tz);
-  cached = {absl::FromCivil(day, tz), absl::FromCivil(day + 1, tz), day};
-  // Midnight is never skipped or repeated in England (clocks change at 01:00
-  // UTC), so [start, end) is exactly that day; should a zone ever break that,
-  // nothing is kept.
-  if (!(cached.start <= now && now < cached.end) || absl::ToCivilDay(cached.start, tz) != day ||
-      absl::ToCivilDay(cached.end, tz) != day + 1) {
-    cached = Day();
-  }
-  return day;
-}
-
 // The Observation ids met under one DiagnosticReport (its results and their
 // members), to map each once: a linear scan of a small inline table (a report
 // has tens of results), a hash set past kInline. The scan compares each id's
@@ -1184,7 +1158,7 @@ class Mapper {
         !absl::SimpleAtoi(d.substr(8, 2), &dd))
       return 0;
     absl::Time now = options_.now == absl::InfinitePast() ? absl::Now() : options_.now;
-    absl::CivilDay today = EnglandDay(now);
+    absl::CivilDay today = common::EnglandDay(now);
     int age = static_cast<int>(today.year()) - y;
     if (today.month() < m || (today.month() == m && today.day() < dd)) --age;
     return age > 0 ? static_cast<uint32_t>(age) : 0;
