@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -62,10 +63,19 @@ std::string BlobType(Engine engine) { return engine == Engine::kPostgres ? "BYTE
 
 }  // namespace
 
+// An entry waiting for the writer: its bytes, its leaf hash and the columns
+// the store indexes. The entry message itself is freed by the thread that
+// built it, in AppendAsync.
 struct SqlAuditLog::Pending {
   std::string bytes;
   Hash leaf;
-  AuditEntry entry;  // for the index columns
+  int64_t time_us = 0;
+  std::string nhs_number, user_id, organisation;
+  int outcome = 0, action = 0;
+  bool emergency = false;
+  // Set for a review of an emergency access.
+  std::optional<uint64_t> reviewed_index;
+  int review_outcome = 0;
   absl::Time deadline;
   Committed committed;
 };
@@ -239,16 +249,26 @@ absl::Status SqlAuditLog::Load(absl::Time deadline) {
 
 void SqlAuditLog::AppendAsync(AuditEntry entry, absl::Time deadline, Committed committed) {
   auto pending = std::make_unique<Pending>();
-  pending->entry = std::move(entry);
-  pending->entry.clear_index();
-  if (!pending->entry.has_time()) {
+  entry.clear_index();
+  if (!entry.has_time()) {
     absl::Time now = options_.clock->Now();
     int64_t micros = absl::ToUnixMicros(now);
-    pending->entry.mutable_time()->set_seconds(micros / 1000000);
-    pending->entry.mutable_time()->set_nanos(static_cast<int32_t>((micros % 1000000) * 1000));
+    entry.mutable_time()->set_seconds(micros / 1000000);
+    entry.mutable_time()->set_nanos(static_cast<int32_t>((micros % 1000000) * 1000));
   }
-  pending->bytes = SerializedEntry(pending->entry);
+  pending->bytes = SerializedEntry(entry);
   pending->leaf = LeafHash(pending->bytes);
+  pending->time_us = TimeMicros(entry.time());
+  pending->nhs_number = entry.nhs_number();
+  pending->user_id = entry.actor().user_id();
+  pending->organisation = entry.actor().organisation();
+  pending->outcome = entry.outcome();
+  pending->action = entry.action();
+  pending->emergency = IsEmergencyAccess(entry);
+  if (entry.action() == caregate::v1::AUDIT_ACTION_REVIEW_EMERGENCY_ACCESS) {
+    pending->reviewed_index = entry.reviewed_audit_index();
+    pending->review_outcome = entry.review_outcome();
+  }
   pending->deadline = deadline;
   pending->committed = std::move(committed);
 
@@ -359,22 +379,22 @@ absl::Status SqlAuditLog::WriteBatch(const std::vector<std::unique_ptr<Pending>>
       params.reserve((end - start) * kColumns);
       for (size_t i = start; i < end; ++i) {
         const Pending& p = *batch[i];
-        const AuditEntry& e = p.entry;
         absl::StrAppend(&sql, i == start ? "" : ",", "(?,?,?,?,?,?,?,?,?,?,?,?)");
         params.push_back(Value::Int(static_cast<int64_t>(first_index + i)));
         params.push_back(Value::Blob(p.bytes));
         params.push_back(Value::Blob(HashToBytes(p.leaf)));
-        params.push_back(Value::Int(TimeMicros(e.time())));
-        params.push_back(Value::Text(e.nhs_number()));
-        params.push_back(Value::Text(e.actor().user_id()));
-        params.push_back(Value::Text(e.actor().organisation()));
-        params.push_back(Value::Int(e.outcome()));
-        params.push_back(Value::Int(e.action()));
-        params.push_back(Value::Int(IsEmergencyAccess(e) ? 1 : 0));
-        bool review = e.action() == caregate::v1::AUDIT_ACTION_REVIEW_EMERGENCY_ACCESS;
-        params.push_back(review ? Value::Int(static_cast<int64_t>(e.reviewed_audit_index()))
-                                : Value::Null());
-        params.push_back(review ? Value::Int(e.review_outcome()) : Value::Null());
+        params.push_back(Value::Int(p.time_us));
+        params.push_back(Value::Text(p.nhs_number));
+        params.push_back(Value::Text(p.user_id));
+        params.push_back(Value::Text(p.organisation));
+        params.push_back(Value::Int(p.outcome));
+        params.push_back(Value::Int(p.action));
+        params.push_back(Value::Int(p.emergency ? 1 : 0));
+        params.push_back(p.reviewed_index.has_value()
+                             ? Value::Int(static_cast<int64_t>(*p.reviewed_index))
+                             : Value::Null());
+        params.push_back(p.reviewed_index.has_value() ? Value::Int(p.review_outcome)
+                                                      : Value::Null());
       }
       auto changed = connection.Execute(sql, params, deadline);
       if (!changed.ok()) return changed.status();
