@@ -310,11 +310,12 @@ absl::StatusOr<std::shared_ptr<const PersonDetails>> RecallDetails(Connection& c
                                                                    absl::Time deadline) {
   RememberedPeople& people = PeopleOf(c);
   auto it = people.find(nhs);
-  if (it != people.end() && it->second.details != nullptr) return it->second.details;
+  // Details belong beside the core they were read with.
+  const bool same_core = it != people.end() && it->second.core.get() == &core;
+  if (same_core && it->second.details != nullptr) return it->second.details;
   auto loaded = LoadDetails(c, core.person.la_person_id, deadline);
   if (!loaded.ok()) return loaded;
-  // Remembered only beside the core it was read with.
-  if (it != people.end() && it->second.core.get() == &core) it->second.details = *loaded;
+  if (same_core) it->second.details = *loaded;
   return loaded;
 }
 
