@@ -336,15 +336,13 @@ void SqlAuditLog::WriterLoop() {
                                        : absl::StatusOr<uint64_t>(AuditUnavailable(
                                              "the entry could not be committed")));
     }
-    GiveAnswers(std::move(answers), std::move(batch));
+    GiveAnswers(std::move(answers));
   }
 }
 
-void SqlAuditLog::GiveAnswers(std::vector<Answer> answers,
-                              std::vector<std::unique_ptr<Pending>> written) {
+void SqlAuditLog::GiveAnswers(std::vector<Answer> answers) {
   if (answers.empty()) return;
   absl::MutexLock lock(&answers_mu_);
-  for (auto& p : written) written_.push_back(std::move(p));
   if (answers_.empty()) {
     answers_ = std::move(answers);
     answers_cv_.Signal();
@@ -356,13 +354,11 @@ void SqlAuditLog::GiveAnswers(std::vector<Answer> answers,
 void SqlAuditLog::AnswerLoop() {
   while (true) {
     std::vector<Answer> answers;
-    std::vector<std::unique_ptr<Pending>> written;
     {
       absl::MutexLock lock(&answers_mu_);
       while (answers_.empty() && !answers_closed_) answers_cv_.Wait(&answers_mu_);
       if (answers_.empty()) return;
       answers.swap(answers_);
-      written.swap(written_);
     }
     for (auto& [committed, answer] : answers) std::move(committed)(std::move(answer));
   }

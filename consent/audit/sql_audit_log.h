@@ -155,11 +155,9 @@ class SqlAuditLog final : public AuditLog {
   absl::Status Load(absl::Time deadline);
   void WriterLoop();
   // Gives the answers of decided appends, in order, on the answer thread, so
-  // that the writer goes straight on to the next commit; the answer thread
-  // also frees the written entries (`written`).
+  // that the writer goes straight on to the next commit.
   using Answer = std::pair<Committed, absl::StatusOr<uint64_t>>;
-  void GiveAnswers(std::vector<Answer> answers,
-                   std::vector<std::unique_ptr<Pending>> written = {});
+  void GiveAnswers(std::vector<Answer> answers);
   void AnswerLoop();
   absl::Status WriteBatch(const std::vector<std::unique_ptr<Pending>>& batch,
                           uint64_t first_index);
@@ -196,7 +194,6 @@ class SqlAuditLog final : public AuditLog {
   absl::Mutex answers_mu_;
   absl::CondVar answers_cv_;
   std::vector<Answer> answers_ ABSL_GUARDED_BY(answers_mu_);
-  std::vector<std::unique_ptr<Pending>> written_ ABSL_GUARDED_BY(answers_mu_);
   bool answers_closed_ ABSL_GUARDED_BY(answers_mu_) = false;
   std::thread answerer_;
 };
