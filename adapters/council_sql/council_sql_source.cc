@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <any>
 #include <optional>
-#include <tuple>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
