@@ -820,14 +820,13 @@ class Index {
   // the id's first, middle and last 8 bytes, its length and the type's length
   // and first byte, mixed by one 128-bit multiply. Equal keys hash equal;
   // keys that differ elsewhere only share a probe sequence.
-  static uint64_t Load(const char* p, size_t n) { return FirstBytes(p, n); }
   static size_t HashId(absl::string_view id, uint64_t salt) {
     const size_t n = id.size();
-    uint64_t a = Load(id.data(), n) ^ salt;
+    uint64_t a = FirstBytes(id.data(), n) ^ salt;
     uint64_t b = n ^ 0x9e3779b97f4a7c15ull;
     if (n > 8) {
-      a ^= Load(id.data() + n / 2 - 4, 8) * 0xff51afd7ed558ccdull;
-      b ^= Load(id.data() + n - 8, 8);
+      a ^= FirstBytes(id.data() + n / 2 - 4, 8) * 0xff51afd7ed558ccdull;
+      b ^= FirstBytes(id.data() + n - 8, 8);
     }
     const unsigned __int128 m = static_cast<unsigned __int128>(a) * (b | 1);
     return static_cast<size_t>(static_cast<uint64_t>(m) ^ static_cast<uint64_t>(m >> 64));
