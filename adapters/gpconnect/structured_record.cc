@@ -1273,7 +1273,7 @@ class Mapper {
       // Built in place; copied to diagnoses below when it is one.
       v1::Problem& p = *out_->add_problems();
       SET_NON_EMPTY(p.set_id, Str(c, "id"));
-      FillConcept(Child(c, "code"), p.mutable_code());
+      if (auto code = Child(c, "code")) FillConcept(code, p.mutable_code());
       absl::string_view status = Str(c, "clinicalStatus");
       p.set_status(status == "active" ? v1::CLINICAL_STATUS_ACTIVE
                    : (status == "inactive" || status == "resolved" || status == "remission")
@@ -1338,9 +1338,9 @@ class Mapper {
       v1::Medication& m = *out_->add_medications();
       SET_NON_EMPTY(m.set_id, Str(ms, "id"));
       if (auto med = index_.ResolveField(ms, "medicationReference")) {
-        FillConcept(Child(*med, "code"), m.mutable_medication());
-      } else {
-        FillConcept(Child(ms, "medicationCodeableConcept"), m.mutable_medication());
+        if (auto code = Child(*med, "code")) FillConcept(code, m.mutable_medication());
+      } else if (auto code = Child(ms, "medicationCodeableConcept")) {
+        FillConcept(code, m.mutable_medication());
       }
       absl::string_view status = Str(ms, "status");
       m.set_status(status == "active" || status == "intended" ? v1::MEDICATION_STATUS_CURRENT
@@ -1410,7 +1410,7 @@ class Mapper {
       }
       if (m.medication().codings_size() == 0) {
         if (auto med = index_.ResolveField(plan, "medicationReference"))
-          FillConcept(Child(*med, "code"), m.mutable_medication());
+          if (auto code = Child(*med, "code")) FillConcept(code, m.mutable_medication());
       }
       auto it = issues_by_plan.find(Str(plan, "id"));
       if (it == issues_by_plan.end()) continue;
@@ -1441,7 +1441,7 @@ class Mapper {
     if (!id.empty() && !allergy_ids_.Insert(id)) return;
     v1::Allergy* out = out_->add_allergies();
     SET_NON_EMPTY(out->set_id, id);
-    FillConcept(Child(a, "code"), out->mutable_code());
+    if (auto code = Child(a, "code")) FillConcept(code, out->mutable_code());
     absl::string_view status = Str(a, "clinicalStatus");
     out->set_status(status == "active" ? v1::CLINICAL_STATUS_ACTIVE
                     : (status == "resolved" || status == "inactive")
@@ -1532,7 +1532,7 @@ class Mapper {
     if (group && !has_value) return;
     v1::InvestigationResult* res = inv->add_results();
     SET_NON_EMPTY(res->set_id, id);
-    FillConcept(code, res->mutable_code());
+    if (code) FillConcept(code, res->mutable_code());
     SET_NON_EMPTY(res->set_effective_date, DateOf(obs, "effectiveDateTime", "effectivePeriod"));
     std::string_view value_text;
     if (value_quantity) {
@@ -1576,7 +1576,8 @@ class Mapper {
           res->set_reference_range(std::move(low_high));
       }
     }
-    FillConcept(Child(obs, "interpretation"), res->mutable_interpretation());
+    if (auto interpretation = Child(obs, "interpretation"))
+      FillConcept(interpretation, res->mutable_interpretation());
     absl::string_view comment = Str(obs, "comment");
     if (!comment.empty()) res->add_comments(S(comment));
     SET_NON_EMPTY(res->set_status, Str(obs, "status"));
@@ -1590,7 +1591,7 @@ class Mapper {
       Obj dr(r.value);
       v1::Investigation* inv = out_->add_investigations();
       SET_NON_EMPTY(inv->set_id, Str(dr, "id"));
-      FillConcept(Child(dr, "code"), inv->mutable_code());
+      if (auto code = Child(dr, "code")) FillConcept(code, inv->mutable_code());
       SET_NON_EMPTY(inv->set_issued_date, Str(dr, "issued"));
       SET_NON_EMPTY(inv->set_status, Str(dr, "status"));
       absl::string_view conclusion = Str(dr, "conclusion");
@@ -1698,7 +1699,7 @@ class Mapper {
       absl::string_view id = Str(e, "id");
       SET_NON_EMPTY(out->set_id, id);
       auto type = First(e, "type");
-      FillConcept(type, out->mutable_type());
+      if (type) FillConcept(type, out->mutable_type());
       bool admission = !FindCode(type, kAdmissionTypeCodes).empty();
       if (auto cls = Child(e, "class")) {
         if (OneOf(Str(*cls, "code"), kAdmissionClassCodes)) admission = true;
@@ -1750,7 +1751,8 @@ class Mapper {
       SET_NON_EMPTY(out->set_date, Str(rr, "authoredOn"));
       SET_NON_EMPTY(out->set_status, Str(rr, "status"));
       SET_NON_EMPTY(out->set_priority, Str(rr, "priority"));
-      FillConcept(Child(rr, "specialty"), out->mutable_specialty());
+      if (auto specialty = Child(rr, "specialty"))
+        FillConcept(specialty, out->mutable_specialty());
       ForEach(rr, "reasonCode", [&](Json cc) { FillConcept(cc, out->add_reasons()); });
       if (auto rec = First(rr, "recipient")) SET_NON_EMPTY(out->set_recipient, NameOf(index_, rec));
       SET_NON_EMPTY(out->set_description, Str(rr, "description"));

@@ -198,6 +198,9 @@ TEST(StructuredRecordTest, PathologyResultValues) {
     if (r.has_quantity() && r.quantity().value() == 5.7) {
       EXPECT_EQ(r.quantity().unit(), "10*9/L");
       EXPECT_EQ(r.reference_range(), "3.5 - 11");
+      // The source sent no interpretation: the field stays unset, not empty.
+      EXPECT_FALSE(r.has_interpretation());
+      EXPECT_TRUE(r.has_code());
       found = true;
     }
   }
