@@ -938,14 +938,16 @@ struct SectionAccumulator {
   // Inline: a section has a few states and notes at most, so no heap
   // allocation for the containers themselves.
   absl::InlinedVector<v1::SectionState, 4> states;
-  absl::InlinedVector<std::string, 2> notes;
+  // The source's notes: views into the parsed document, which outlives the
+  // mapping.
+  absl::InlinedVector<absl::string_view, 2> notes;
 
   void AddState(v1::SectionState s) {
     if (std::find(states.begin(), states.end(), s) == states.end()) states.push_back(s);
   }
-  void AddNote(std::string note) {
+  void AddNote(absl::string_view note) {
     if (!note.empty() && std::find(notes.begin(), notes.end(), note) == notes.end())
-      notes.push_back(std::move(note));
+      notes.push_back(note);
   }
 };
 
@@ -1206,8 +1208,7 @@ class Mapper {
         acc.unresolved += unresolved;
         for (auto s : states) acc.AddState(s);
         ForEachElement(list.note, [&](Json n) {
-          absl::string_view text = Str(n, "text");
-          if (!text.empty()) acc.AddNote(S(text));
+          acc.AddNote(Str(n, "text"));
         });
       }
     }
@@ -1220,7 +1221,7 @@ class Mapper {
         for (v1::GpSection section : SectionsOfParameter(Str(issue, "diagnostics"))) {
           SectionAccumulator& acc = sections_[section];
           acc.AddState(v1::SECTION_STATE_NOT_SUPPORTED);
-          acc.AddNote(S(Str(details, "text")));
+          acc.AddNote(Str(details, "text"));
         }
       });
     }
@@ -1239,29 +1240,23 @@ class Mapper {
         continue;
       }
       SectionAccumulator& acc = sections_[section];
-      if (section == v1::GP_SECTION_WARNINGS) {
-        acc.AddState(v1::SECTION_STATE_NOT_SUPPORTED);
-        acc.AddNote(
-            "GP Connect does not send practice alerts; caregate lists severe or "
-            "high-criticality active allergies as warnings");
-      }
+      // GP Connect sends no practice alerts (see v1::Warning).
+      if (section == v1::GP_SECTION_WARNINGS) acc.AddState(v1::SECTION_STATE_NOT_SUPPORTED);
       if (!acc.seen_list && std::find(acc.states.begin(), acc.states.end(),
                                       v1::SECTION_STATE_NOT_SUPPORTED) == acc.states.end()) {
-        acc.AddState(v1::SECTION_STATE_NOT_SUPPORTED);
-        acc.AddNote("The source sent no list for this clinical area");
+        acc.AddState(v1::SECTION_STATE_NOT_SENT);
       }
       if (acc.seen_list && acc.all_empty && section != v1::GP_SECTION_WARNINGS)
         acc.AddState(v1::SECTION_STATE_NOTHING_RECORDED);
       if (acc.unresolved > 0) {
         acc.AddState(v1::SECTION_STATE_ITEMS_UNRESOLVED);
-        std::string note =
-            absl::StrCat(acc.unresolved, " item(s) listed by the source were not in the bundle");
-        acc.AddNote(note);
-        out_->add_mapping_notes(absl::StrCat(v1::GpSection_Name(section), ": ", note));
+        out_->add_mapping_notes(absl::StrCat(v1::GpSection_Name(section), ": ", acc.unresolved,
+                                             " item(s) listed by the source were not in the "
+                                             "bundle"));
       }
       if (acc.states.empty()) acc.AddState(v1::SECTION_STATE_COMPLETE);
-      for (auto st : acc.states) status->add_states(st);
-      for (auto& n : acc.notes) status->add_notes(std::move(n));
+      status->mutable_states()->Add(acc.states.begin(), acc.states.end());
+      for (absl::string_view n : acc.notes) status->add_notes(S(n));
     }
   }
 

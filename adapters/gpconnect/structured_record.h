@@ -29,7 +29,7 @@ struct ParseOptions {
   // When true, a primary List item whose reference does not resolve is an
   // INVALID_BUNDLE error. When false (the default, because real providers and
   // the spec's own examples send such references), the item is skipped and the
-  // section says so (SECTION_STATE_ITEMS_UNRESOLVED with a note).
+  // section says so (SECTION_STATE_ITEMS_UNRESOLVED, and a mapping note).
   bool strict_references = false;
   // "Today" for the patient's age. InfinitePast means the real clock.
   absl::Time now = absl::InfinitePast();

@@ -297,7 +297,10 @@ TEST(StructuredRecordMalformedTest, DanglingReferences) {
   ASSERT_TRUE(lenient.ok()) << lenient.status();
   EXPECT_THAT(Status(*lenient, v1::GP_SECTION_MEDICATIONS).states(),
               ::testing::Contains(v1::SECTION_STATE_ITEMS_UNRESOLVED));
-  EXPECT_THAT(lenient->mapping_notes(), ::testing::Contains(HasSubstr("not in the bundle")));
+  EXPECT_THAT(lenient->mapping_notes(),
+              ::testing::Contains("GP_SECTION_MEDICATIONS: 1 item(s) listed by the source were "
+                                  "not in the bundle"));
+  EXPECT_TRUE(Status(*lenient, v1::GP_SECTION_MEDICATIONS).notes().empty());
   // Strict: an error naming the place.
   ParseOptions strict;
   strict.strict_references = true;
@@ -472,9 +475,15 @@ TEST(StructuredRecordRulesTest, AwaitingFilingAndNothingRecordedAndMissingLists)
   EXPECT_THAT(meds.states(), ::testing::UnorderedElementsAre(v1::SECTION_STATE_DATA_AWAITING_FILING,
                                                              v1::SECTION_STATE_NOTHING_RECORDED));
   EXPECT_THAT(meds.notes(), ::testing::Contains(HasSubstr("not been reviewed")));
-  // No Problems List was sent at all.
+  // No Problems List was sent at all: a state of its own, not a note.
   EXPECT_THAT(RuleStatus(*s, v1::GP_SECTION_PROBLEMS).states(),
-              ::testing::ElementsAre(v1::SECTION_STATE_NOT_SUPPORTED));
+              ::testing::ElementsAre(v1::SECTION_STATE_NOT_SENT));
+  EXPECT_TRUE(RuleStatus(*s, v1::GP_SECTION_PROBLEMS).notes().empty());
+  // Warnings are derived from allergies: always NOT_SUPPORTED, and section
+  // notes hold only the source's own text.
+  EXPECT_THAT(RuleStatus(*s, v1::GP_SECTION_WARNINGS).states(),
+              ::testing::Contains(v1::SECTION_STATE_NOT_SUPPORTED));
+  EXPECT_TRUE(RuleStatus(*s, v1::GP_SECTION_WARNINGS).notes().empty());
   EXPECT_THAT(RuleStatus(*s, v1::GP_SECTION_DEMOGRAPHICS).states(),
               ::testing::ElementsAre(v1::SECTION_STATE_COMPLETE));
 }
