@@ -707,11 +707,15 @@ struct ListInfo {
 
 class Index {
  public:
-  // Empties the index but keeps its memory, so the per-thread index costs no
-  // large allocation per bundle.
+  // Empties the index. The vectors keep their memory, so the per-thread index
+  // costs no allocation per bundle for them. The hash maps' clear() keeps a
+  // small table and resets it in place, and frees a large one (over 127
+  // slots), which Reserve then sizes for the next bundle: erasing element by
+  // element instead scans the whole table, sized by the largest bundle the
+  // thread ever saw.
   void Clear() {
-    by_ref_.erase(by_ref_.begin(), by_ref_.end());
-    contained_.erase(contained_.begin(), contained_.end());
+    by_ref_.clear();
+    contained_.clear();
     for (auto& v : by_type_) v.clear();
     for (auto& v : contained_by_type_) v.clear();
     lists_.clear();
