@@ -1409,8 +1409,9 @@ class Mapper {
         });
       }
       if (m.medication().codings_size() == 0) {
-        if (auto med = index_.ResolveField(plan, "medicationReference"))
+        if (auto med = index_.ResolveField(plan, "medicationReference")) {
           if (auto code = Child(*med, "code")) FillConcept(code, m.mutable_medication());
+        }
       }
       auto it = issues_by_plan.find(Str(plan, "id"));
       if (it == issues_by_plan.end()) continue;
@@ -1476,7 +1477,7 @@ class Mapper {
     if (severe && out->status() == v1::CLINICAL_STATUS_ACTIVE) {
       v1::Warning* w = out_->add_warnings();
       w->set_id(out->id());
-      *w->mutable_code() = out->code();
+      if (out->has_code()) *w->mutable_code() = out->code();
       w->set_date(out->asserted_date().empty() ? out->onset_date() : out->asserted_date());
       w->set_text(criticality == "high" ? "High-criticality allergy"
                                         : "Allergy with a severe reaction");

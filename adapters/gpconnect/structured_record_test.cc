@@ -466,6 +466,22 @@ TEST(StructuredRecordRulesTest, AdmissionsDiagnosesProceduresAndWarnings) {
   EXPECT_EQ(s->warnings(0).id(), "a1");
   EXPECT_THAT(RuleStatus(*s, v1::GP_SECTION_WARNINGS).states(),
               ::testing::Contains(v1::SECTION_STATE_NOT_SUPPORTED));
+  EXPECT_EQ(s->warnings(0).code().codings(0).code(), "91936005");
+}
+
+// An allergy the source sent without a code, and its warning, have no code
+// (unset, not an empty concept).
+TEST(StructuredRecordRulesTest, AnUncodedSevereAllergyWarnsWithoutACode) {
+  auto s = ParseStructuredRecord(
+      R"({"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Patient","id":"p"}},)"
+      R"({"resource":{"resourceType":"AllergyIntolerance","id":"a","clinicalStatus":"active",)"
+      R"("criticality":"high","note":[{"text":"Wasp stings"}]}}]})");
+  ASSERT_TRUE(s.ok()) << s.status();
+  ASSERT_EQ(s->allergies_size(), 1);
+  EXPECT_FALSE(s->allergies(0).has_code());
+  ASSERT_EQ(s->warnings_size(), 1);
+  EXPECT_EQ(s->warnings(0).id(), "a");
+  EXPECT_FALSE(s->warnings(0).has_code());
 }
 
 TEST(StructuredRecordRulesTest, AwaitingFilingAndNothingRecordedAndMissingLists) {
