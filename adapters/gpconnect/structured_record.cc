@@ -264,11 +264,15 @@ class Json {
   uint64_t Payload() const { return *word_ & kPayload; }
   // The closing word of this '{' or '['.
   const uint64_t* End() const { return tape_->words + static_cast<uint32_t>(*word_) - 1; }
-  // The word after this value. Without branches on the type: walking an
-  // object's fields meets strings, objects and arrays in no predictable order.
+  // The word after this value. Walking an object's fields is a chain: each
+  // step needs the one before. A string, the commonest value, is one word,
+  // so a predicted branch on it lets the next step start before this word
+  // is loaded. Other values, which come in no predictable order, take no
+  // branch.
   ABSL_ATTRIBUTE_ALWAYS_INLINE const uint64_t* After() const {
     const uint64_t w = *word_;
     const char type = static_cast<char>(w >> 56);
+    if (type == '"') return word_ + 1;
     const bool container = type == '{' || type == '[';
     const bool number = type == 'd' || type == 'l' || type == 'u';
     const uint64_t* scalar_end = word_ + 1 + static_cast<int>(number);
