@@ -43,6 +43,7 @@ inline constexpr absl::string_view kReasonOrganisationMismatch =
     "ORGANISATION_MISMATCH";
 inline constexpr absl::string_view kReasonEmergencyNotPermitted =
     "EMERGENCY_ACCESS_NOT_PERMITTED";
+inline constexpr absl::string_view kReasonEmergencyTokenUsed = "EMERGENCY_TOKEN_ALREADY_USED";
 inline constexpr absl::string_view kReasonConsentExpired = "CONSENT_EXPIRED";
 inline constexpr absl::string_view kReasonConsentNotYetValid = "CONSENT_NOT_YET_VALID";
 inline constexpr absl::string_view kReasonInvalidConsent = "INVALID_CONSENT";

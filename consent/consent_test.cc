@@ -317,6 +317,7 @@ TEST_F(ConsentTest, EveryAlgorithmVerifiesAndOtherTokenFaultsAreRejected) {
       {[&](TokenClaims* c) { c->organisation = ""; }, "claim org is empty"},
       {[&](TokenClaims* c) { c->issuer = "council-idp"; }, "iss does not match"},
       {[&](TokenClaims* c) { c->subject = "UNK"; }, "sub must identify a user"},
+      {[&](TokenClaims* c) { c->token_id = std::string(257, 'j'); }, "jti is longer than 256"},
   };
   for (const auto& c : cases) {
     TokenClaims claims = Claims("R8000", kPractice);
@@ -336,6 +337,13 @@ TEST_F(ConsentTest, EveryAlgorithmVerifiesAndOtherTokenFaultsAreRejected) {
                        auth::Base64UrlEncode(auth::ClaimsToJson(other)) + t.substr(t.rfind('.'));
   s = Access(forged, View::kSocialCareSummary, GpRegistered());
   EXPECT_THAT(s.message(), HasSubstr("bad signature"));
+  // A jti that is not a string.
+  std::string claims = auth::ClaimsToJson(Claims("R8000", kPractice));
+  claims.insert(claims.size() - 1, ",\"jti\":42");
+  s = Access(*auth::MintJws(es_key_.get(), "es-1", claims), View::kSocialCareSummary,
+             GpRegistered());
+  ExpectReason(s, absl::StatusCode::kUnauthenticated, common::kReasonInvalidToken);
+  EXPECT_THAT(s.message(), HasSubstr("claim jti must be a string"));
   // An unmapped national role.
   s = Access(Token(Claims("R9999", kPractice)), View::kSocialCareSummary, GpRegistered());
   ExpectReason(s, absl::StatusCode::kPermissionDenied, common::kReasonRoleNotPermitted);
@@ -618,6 +626,35 @@ TEST_F(ConsentTest, EmergencyAccessByClinicalRoleIsPermittedAndRecordedForReview
   ExpectAudited(v1::AUDIT_OUTCOME_DENY, common::kReasonEmergencyRateLimited);
   clock_->Advance(absl::Hours(24));
   EXPECT_TRUE(Access(GpToken(), View::kSocialCareSummary, {}, e).ok());
+}
+
+// A token breaks the glass once: a replayed break-glass token is refused (the
+// reference's adversarial case 7), and a token without a jti cannot break it.
+TEST_F(ConsentTest, EmergencyAccessUsesUpItsToken) {
+  const v1::EmergencyAccess e =
+      Emergency(v1::EMERGENCY_REASON_EMERGENCY_TREATMENT, "unconscious, carer unreachable");
+  const std::string token = GpToken();
+  ASSERT_TRUE(Access(token, View::kSocialCareSummary, {}, e).ok());
+  ExpectAudited(v1::AUDIT_OUTCOME_PERMIT, kReasonEmergencyAccess);
+  absl::Status s = Access(token, View::kSocialCareSummary, {}, e);
+  ExpectReason(s, absl::StatusCode::kPermissionDenied, common::kReasonEmergencyTokenUsed);
+  ExpectAudited(v1::AUDIT_OUTCOME_DENY, common::kReasonEmergencyTokenUsed);
+  // The token still serves ordinary requests, under the ordinary rules.
+  Record(v1::SHARING_DIRECTION_SOCIAL_CARE_TO_GP, v1::CONSENT_DECISION_PERMIT);
+  EXPECT_TRUE(Access(token, View::kSocialCareSummary, GpRegistered()).ok());
+  // A new token breaks the glass again: the refused replay did not count
+  // against the user's limit of 2.
+  EXPECT_TRUE(Access(GpToken(), View::kSocialCareSummary, {}, e).ok());
+  ExpectAudited(v1::AUDIT_OUTCOME_PERMIT, kReasonEmergencyAccess);
+  // A token without a jti is accepted for ordinary requests, never for an
+  // emergency one.
+  const std::string no_jti = *auth::MintJws(
+      es_key_.get(), "es-1", auth::ClaimsToJson(Claims("R8000", kPractice, "dr-2")));
+  EXPECT_TRUE(Access(no_jti, View::kSocialCareSummary, GpRegistered()).ok());
+  s = Access(no_jti, View::kSocialCareSummary, {}, e);
+  ExpectReason(s, absl::StatusCode::kPermissionDenied, common::kReasonEmergencyNotPermitted);
+  EXPECT_THAT(s.message(), HasSubstr("jti"));
+  ExpectAudited(v1::AUDIT_OUTCOME_DENY, common::kReasonEmergencyNotPermitted);
 }
 
 TEST_F(ConsentTest, FreeTextJustificationWithControlCharactersIsStoredAndShownSafely) {

@@ -46,6 +46,7 @@ class FakeAuthenticator : public consent::Authenticator {
     p.organisation = parts[2];
     p.rbac_role = *role == consent::Role::kGp ? "R8000" : "SW01";
     p.assurance_level = "3";
+    p.token_id = std::string(call.authorization);  // a token here is its own id
     return p;
   }
 };

@@ -7,7 +7,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include <openssl/rand.h>
+
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -81,13 +84,22 @@ std::string ClaimsToJson(const TokenClaims& c) {
     absl::StrAppend(&json, ",\"nbf\":", absl::ToUnixSeconds(c.not_before));
   }
   if (!c.client_id.empty()) absl::StrAppend(&json, ",\"azp\":", JsonQuote(c.client_id));
+  if (!c.token_id.empty()) absl::StrAppend(&json, ",\"jti\":", JsonQuote(c.token_id));
   json += "}";
   return json;
 }
 
 absl::StatusOr<std::string> MintToken(EVP_PKEY* key, absl::string_view kid,
                                       const TokenClaims& claims) {
-  return MintJws(key, kid, ClaimsToJson(claims));
+  if (!claims.token_id.empty()) return MintJws(key, kid, ClaimsToJson(claims));
+  unsigned char id[16];
+  if (RAND_bytes(id, sizeof id) != 1) {
+    return absl::InternalError("token: no random bytes for a jti");
+  }
+  TokenClaims with_id = claims;
+  with_id.token_id = absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(id), sizeof id));
+  return MintJws(key, kid, ClaimsToJson(with_id));
 }
 
 absl::StatusOr<std::unique_ptr<JwtAuthenticator>> JwtAuthenticator::Create(
@@ -285,6 +297,11 @@ absl::StatusOr<JwtAuthenticator::Verified> JwtAuthenticator::VerifySignatureAndC
   auto azp = StringClaim(claims, "azp", false);
   if (!azp.ok()) return azp.status();
   p.client_system = std::move(*azp);
+  auto jti = StringClaim(claims, "jti", false);
+  if (!jti.ok()) return jti.status();
+  if (jti->size() > 256) return Invalid("claim jti is longer than 256 characters");
+  p.token_id = std::move(*jti);
+  p.token_expires_at = *exp;
 
   auto role = roles_.find(p.rbac_role);
   if (role == roles_.end()) {

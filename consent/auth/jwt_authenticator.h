@@ -33,7 +33,9 @@ namespace caregate::consent::auth {
 //   idassurancelevel  required  identity assurance level, string or number
 //   teams             optional  array of team codes
 //   azp               optional  the client system (used when no certificate)
-//   jti               optional  not yet checked against replays
+//   jti               optional  the token's id, at most 256 characters; emergency
+//                               access needs one and uses the token up
+//                               (ConsentModule, rule 2)
 //
 // The header must carry "kid" naming a trusted issuer's key and "alg" equal to
 // that key's algorithm (ES256, RS256 or EdDSA); "alg":"none" and any other
@@ -48,6 +50,9 @@ struct TokenClaims {
   std::vector<std::string> teams;
   std::string assurance_level = "3";
   std::string client_id;
+  // "jti". MintToken puts a fresh random one in every token it mints when
+  // this is empty.
+  std::string token_id;
   absl::Time issued_at;
   absl::Duration lifetime = absl::Minutes(15);
   // Optional not-before; InfinitePast() means absent.
@@ -57,7 +62,9 @@ struct TokenClaims {
 // The claims as a JSON object text (for minting).
 std::string ClaimsToJson(const TokenClaims& claims);
 
-// Mints a signed token with `key` (algorithm from the key type) and `kid`.
+// Mints a signed token with `key` (algorithm from the key type) and `kid`:
+// `claims`, with a random jti when claims.token_id is empty, so that no two
+// minted tokens are alike.
 absl::StatusOr<std::string> MintToken(EVP_PKEY* key, absl::string_view kid,
                                       const TokenClaims& claims);
 

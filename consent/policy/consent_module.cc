@@ -230,6 +230,10 @@ std::optional<Decision> ConsentModule::PreCheck(const DecisionRequest& request) 
       return deny(common::kReasonEmergencyNotPermitted,
                   "emergency access needs a higher identity assurance level");
     }
+    if (request.principal.token_id.empty()) {
+      return deny(common::kReasonEmergencyNotPermitted,
+                  "emergency access needs a token with a jti, which it uses up");
+    }
   }
   return std::nullopt;
 }
@@ -361,13 +365,25 @@ void ConsentModule::ApplyConsent(const std::vector<v1::ConsentFact>& history, De
   }
 }
 
-bool ConsentModule::TakeEmergencyAllowance(const std::string& user_id, absl::Time now) {
+absl::string_view ConsentModule::TakeEmergencyAllowance(const Principal& principal,
+                                                        absl::Time now) {
   absl::MutexLock lock(&mu_);
-  auto& uses = emergency_uses_[user_id];
+  // Tokens past their expiry can no longer be presented: forget them.
+  for (auto it = used_emergency_tokens_.begin(); it != used_emergency_tokens_.end();) {
+    if (it->second <= now) {
+      used_emergency_tokens_.erase(it++);
+    } else {
+      ++it;
+    }
+  }
+  const std::string token = absl::StrCat(principal.user_id, "\n", principal.token_id);
+  if (used_emergency_tokens_.count(token) != 0) return common::kReasonEmergencyTokenUsed;
+  auto& uses = emergency_uses_[principal.user_id];
   while (!uses.empty() && uses.front() <= now - emergency_window_) uses.pop_front();
-  if (uses.size() >= emergency_limit_) return false;
+  if (uses.size() >= emergency_limit_) return common::kReasonEmergencyRateLimited;
   uses.push_back(now);
-  return true;
+  used_emergency_tokens_.emplace(token, principal.token_expires_at);
+  return {};
 }
 
 absl::StatusOr<Decision> ConsentModule::Decide(const DecisionRequest& request,
@@ -383,11 +399,14 @@ absl::StatusOr<Decision> ConsentModule::Decide(const DecisionRequest& request,
 
   if (request.emergency.has_value()) {
     // Bypasses relationship and consent; the consent version is still kept
-    // for the record. Rate-limited per user.
+    // for the record. Once per token, and rate-limited per user.
     d.consent_version = history->empty() ? 0 : history->back().version();
-    if (!TakeEmergencyAllowance(request.principal.user_id, d.decided_at)) {
-      d.reason = std::string(common::kReasonEmergencyRateLimited);
-      d.detail = "emergency access limit reached";
+    if (absl::string_view refused = TakeEmergencyAllowance(request.principal, d.decided_at);
+        !refused.empty()) {
+      d.reason = std::string(refused);
+      d.detail = refused == common::kReasonEmergencyTokenUsed
+                     ? "this token has already been used for an emergency access"
+                     : "emergency access limit reached";
       return d;
     }
     // Say so when the override went against a recorded dissent: the privacy

@@ -11,7 +11,9 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "adapters/social_care_source.h"
@@ -80,7 +82,8 @@ struct Decision {
   // kReasonConsentPermit / kReasonEmergencyAccess /
   // kReasonEmergencyAccessOverDissent for a permit; for a deny one
   // of INVALID_PURPOSE, ROLE_NOT_PERMITTED, INVALID_EMERGENCY_ACCESS,
-  // EMERGENCY_ACCESS_NOT_PERMITTED, EMERGENCY_ACCESS_RATE_LIMITED,
+  // EMERGENCY_ACCESS_NOT_PERMITTED, EMERGENCY_TOKEN_ALREADY_USED,
+  // EMERGENCY_ACCESS_RATE_LIMITED,
   // NO_RELATIONSHIP, PATIENT_DISSENT, NO_CONSENT, CONSENT_EXPIRED,
   // CONSENT_NOT_YET_VALID, CONSENT_WITHDRAWN (Recheck only).
   std::string reason;
@@ -140,10 +143,11 @@ caregate::v1::AuditEntry BuildAuthFailureAuditEntry(const absl::Status& status,
 //      (national RBAC code in consent.emergency_rbac_roles, default R8000
 //      clinical practitioner, R8001 nurse, R8003 health professional) whose
 //      identity assurance level is at least
-//      consent.emergency_min_assurance_level (default 3); at most
-//      consent.emergency_limit permitted uses per user per
-//      consent.emergency_window (per process). It bypasses rules 3 and 4,
-//      never 0 and 1;
+//      consent.emergency_min_assurance_level (default 3), with a token that
+//      carries a jti; each token breaks the glass once (until it expires),
+//      and at most consent.emergency_limit permitted uses per user per
+//      consent.emergency_window (both per process). It bypasses rules 3 and
+//      4, never 0 and 1;
 //   3. legitimate relationship from evidence (see EvidenceNeeds);
 //   4. consent: dissent beats consent. The single views need a PERMIT in their
 //      direction (GP summary: GP_TO_SOCIAL_CARE; social care summary:
@@ -192,7 +196,10 @@ class ConsentModule {
                          std::vector<std::string>* used) const;
   // Applies rule 4 to `history`; sets reason/permit on `d`.
   void ApplyConsent(const std::vector<caregate::v1::ConsentFact>& history, Decision* d) const;
-  bool TakeEmergencyAllowance(const std::string& user_id, absl::Time now);
+  // Uses up the token (user id and jti) and one of its user's emergency
+  // accesses in the window: "" when both were free, else the reason
+  // (EMERGENCY_TOKEN_ALREADY_USED, EMERGENCY_ACCESS_RATE_LIMITED).
+  absl::string_view TakeEmergencyAllowance(const Principal& principal, absl::Time now);
 
   ledger::ConsentLedger* ledger_ = nullptr;
   const common::Clock* clock_ = nullptr;
@@ -206,6 +213,9 @@ class ConsentModule {
 
   absl::Mutex mu_;
   std::map<std::string, std::deque<absl::Time>> emergency_uses_ ABSL_GUARDED_BY(mu_);
+  // The tokens (user id, "\n", jti) that have broken the glass, until they
+  // expire.
+  absl::flat_hash_map<std::string, absl::Time> used_emergency_tokens_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace caregate::consent

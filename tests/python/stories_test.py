@@ -271,6 +271,12 @@ adapters:
             timeout=10, metadata=[("authorization", f"Bearer {officer}")])
         self.assertIn(reply.disclosure.audit_index,
                       [r.access.index for r in pending.records])
+        # The token broke the glass once; replayed, it is refused (and audited).
+        with self.assertRaises(grpc.RpcError) as caught:
+            self.ask("GetSocialCareSummary", "emergency", self.gp("emergency"),
+                     emergency=emergency)
+        self.assertEqual(caught.exception.code(), grpc.StatusCode.PERMISSION_DENIED)
+        self.assertEqual(error_reason(caught.exception), "EMERGENCY_TOKEN_ALREADY_USED")
 
     def test_slow_gp_source_the_social_care_half_still_answers(self):
         self.consent("slow", "integrated-team")
