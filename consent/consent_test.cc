@@ -635,10 +635,15 @@ TEST_F(ConsentTest, EmergencyAccessUsesUpItsToken) {
       Emergency(v1::EMERGENCY_REASON_EMERGENCY_TREATMENT, "unconscious, carer unreachable");
   const std::string token = GpToken();
   ASSERT_TRUE(Access(token, View::kSocialCareSummary, {}, e).ok());
-  ExpectAudited(v1::AUDIT_OUTCOME_PERMIT, kReasonEmergencyAccess);
+  const v1::AuditEntry permit = ExpectAudited(v1::AUDIT_OUTCOME_PERMIT, kReasonEmergencyAccess);
+  EXPECT_EQ(permit.actor().token_id().size(), 32u);  // MintToken's random jti, in hex
   absl::Status s = Access(token, View::kSocialCareSummary, {}, e);
   ExpectReason(s, absl::StatusCode::kPermissionDenied, common::kReasonEmergencyTokenUsed);
-  ExpectAudited(v1::AUDIT_OUTCOME_DENY, common::kReasonEmergencyTokenUsed);
+  // The refused replay names the token it replayed.
+  EXPECT_EQ(ExpectAudited(v1::AUDIT_OUTCOME_DENY, common::kReasonEmergencyTokenUsed)
+                .actor()
+                .token_id(),
+            permit.actor().token_id());
   // The token still serves ordinary requests, under the ordinary rules.
   Record(v1::SHARING_DIRECTION_SOCIAL_CARE_TO_GP, v1::CONSENT_DECISION_PERMIT);
   EXPECT_TRUE(Access(token, View::kSocialCareSummary, GpRegistered()).ok());

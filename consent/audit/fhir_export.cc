@@ -90,6 +90,10 @@ std::string ToFhirAuditEvent(const AuditEntry& entry, absl::string_view gateway_
       {"requestor", Bool(true)},
       {"purposeOfUse", purpose},
   });
+  // BALP: the agent's policy is the id of the token that authorised it.
+  if (!entry.actor().token_id().empty()) {
+    (*user.mutable_fields())["policy"] = List({Str(entry.actor().token_id())});
+  }
   Struct organisation = Fields({
       {"who",
        Obj(Fields({{"identifier",

@@ -19,6 +19,15 @@ Struct Parse(const std::string& json) {
 
 const Value& At(const Struct& s, const std::string& key) { return s.fields().at(key); }
 
+// The agent that made the request (the user).
+Struct Requestor(const Struct& event) {
+  for (const auto& agent : At(event, "agent").list_value().values()) {
+    if (agent.struct_value().fields().at("requestor").bool_value()) return agent.struct_value();
+  }
+  ADD_FAILURE() << "no requestor agent";
+  return {};
+}
+
 TEST(FhirExportTest, RecordReadIsBalpPatientReadShape) {
   auto entry = testing::Access(5);
   entry.set_index(42);
@@ -80,8 +89,17 @@ TEST(FhirExportTest, DenialAndEmergencyAccessAreMarked) {
   EXPECT_EQ(At(d, "outcome").string_value(), "4");
   EXPECT_EQ(At(d, "outcomeDesc").string_value(), "NO_CONSENT");
 
+  // An entry without a token id has no agent policy.
+  EXPECT_EQ(Requestor(d).fields().count("policy"), 0u);
+
   auto emergency = testing::EmergencyAccessEntry(2, "u-gp-9");
+  emergency.mutable_actor()->set_token_id("3f9c0a7d2e6b4c1a8d5e7f9012345678");
   Struct e = Parse(ToFhirAuditEvent(emergency));
+  // The token that broke the glass, as the requesting agent's policy (BALP).
+  const Struct user = Requestor(e);
+  ASSERT_EQ(user.fields().count("policy"), 1u);
+  EXPECT_EQ(At(user, "policy").list_value().values(0).string_value(),
+            "3f9c0a7d2e6b4c1a8d5e7f9012345678");
   std::vector<std::string> codes;
   for (const auto& c : At(e, "purposeOfEvent").list_value().values()) {
     codes.push_back(At(At(c.struct_value(), "coding").list_value().values(0).struct_value(), "code")

@@ -98,6 +98,7 @@ v1::AuditActor ActorFor(const Principal& p) {
   actor.set_rbac_role(p.rbac_role);
   actor.set_organisation(p.organisation);
   actor.set_client_system(p.client_system);
+  actor.set_token_id(p.token_id);
   return actor;
 }
 
