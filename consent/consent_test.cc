@@ -660,6 +660,11 @@ TEST_F(ConsentTest, EmergencyAccessUsesUpItsToken) {
   ExpectReason(s, absl::StatusCode::kPermissionDenied, common::kReasonEmergencyNotPermitted);
   EXPECT_THAT(s.message(), HasSubstr("jti"));
   ExpectAudited(v1::AUDIT_OUTCOME_DENY, common::kReasonEmergencyNotPermitted);
+  // Past its exp but within the 30 s of clock skew the token is still
+  // accepted, and still used up.
+  clock_->Advance(absl::Minutes(10) + absl::Seconds(15));
+  ExpectReason(Access(token, View::kSocialCareSummary, {}, e), absl::StatusCode::kPermissionDenied,
+               common::kReasonEmergencyTokenUsed);
 }
 
 TEST_F(ConsentTest, FreeTextJustificationWithControlCharactersIsStoredAndShownSafely) {

@@ -40,9 +40,9 @@ struct Principal {
   std::string assurance_level;
   // The client system: certificate subject, or the token's client id.
   std::string client_system;
-  // The token's own id (its "jti"; "" when it has none) and its expiry. An
-  // emergency access uses up the token that asked for it (ConsentModule,
-  // rule 2).
+  // The token's own id (its "jti"; "" when it has none) and when it stops
+  // being accepted (its exp plus the allowed clock skew). An emergency access
+  // uses up the token that asked for it (ConsentModule, rule 2).
   std::string token_id;
   absl::Time token_expires_at = absl::InfiniteFuture();
 };

@@ -301,7 +301,7 @@ absl::StatusOr<JwtAuthenticator::Verified> JwtAuthenticator::VerifySignatureAndC
   if (!jti.ok()) return jti.status();
   if (jti->size() > 256) return Invalid("claim jti is longer than 256 characters");
   p.token_id = std::move(*jti);
-  p.token_expires_at = *exp;
+  p.token_expires_at = *exp + skew_;  // accepted until then (see CheckTimes)
 
   auto role = roles_.find(p.rbac_role);
   if (role == roles_.end()) {

@@ -144,7 +144,7 @@ caregate::v1::AuditEntry BuildAuthFailureAuditEntry(const absl::Status& status,
 //      clinical practitioner, R8001 nurse, R8003 health professional) whose
 //      identity assurance level is at least
 //      consent.emergency_min_assurance_level (default 3), with a token that
-//      carries a jti; each token breaks the glass once (until it expires),
+//      carries a jti; each token breaks the glass once (while it is accepted),
 //      and at most consent.emergency_limit permitted uses per user per
 //      consent.emergency_window (both per process). It bypasses rules 3 and
 //      4, never 0 and 1;
