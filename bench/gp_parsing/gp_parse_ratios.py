@@ -30,12 +30,12 @@ import subprocess
 
 parser = argparse.ArgumentParser()
 parser.add_argument("binary")
-parser.add_argument("reps", nargs="?", default="5")
+parser.add_argument("reps", nargs="?", type=int, default=5)
 parser.add_argument("filter", nargs="?", default="")
 parser.add_argument("--processes", type=int, default=1)
 opts = parser.parse_args()
 
-args = [opts.binary, "--benchmark_format=json", "--benchmark_repetitions=" + opts.reps,
+args = [opts.binary, "--benchmark_format=json", "--benchmark_repetitions=%d" % opts.reps,
         "--benchmark_report_aggregates_only=true", "--benchmark_min_time=0.5"]
 if opts.filter:
     args.append("--benchmark_filter=" + opts.filter)
@@ -45,9 +45,11 @@ def run_once():
     """One process: {fixture: {kind: MB/s, or the ratio for the paired kinds}}."""
     out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
     rates = {}
+    # One repetition reports its run (no aggregate); more report aggregates, of
+    # which the median is read.
+    wanted = "median" if opts.reps > 1 else None
     for b in json.loads(out)["benchmarks"]:
-        # One repetition reports its run, more report aggregates (the median).
-        if b.get("aggregate_name", "median" if opts.reps == "1" else None) != "median":
+        if b.get("aggregate_name") != wanted:
             continue
         kind, fixture = b["run_name"].split("/", 1)
         if kind.startswith("paired"):
