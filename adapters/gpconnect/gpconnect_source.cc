@@ -46,25 +46,84 @@ void GlobalInit() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
-// Replaces every digit run of 6 or more (NHS numbers, dates of birth written
-// as digits) before a provider's text goes to the log.
+// A provider's free text (OperationOutcome diagnostics) as the log may hold
+// it. Whatever could identify a person becomes "[redacted]":
+//   - a word with an '@' (an email address);
+//   - quoted text, '...' or "..." (to the end when not closed): providers
+//     quote the values they echo. A ' after a letter is an apostrophe;
+//   - a group of 6 or more digits, counting digits joined by single
+//     separators (space - / . :): NHS numbers however spaced, dates of
+//     birth, times, telephone numbers.
+// The result is cut to 500 bytes at a character boundary. A name written
+// without quotes cannot be told from other words (docs/gp-summary.md).
 std::string Redact(absl::string_view text) {
+  constexpr char kRedacted[] = "[redacted]";
+  const auto digit = [&](size_t k) {
+    return k < text.size() && std::isdigit(static_cast<unsigned char>(text[k]));
+  };
+  const auto space = [&](size_t k) {
+    return std::isspace(static_cast<unsigned char>(text[k])) != 0;
+  };
   std::string out;
   size_t i = 0;
   while (i < text.size()) {
-    size_t j = i;
-    while (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j]))) ++j;
-    if (j - i >= 6) {
-      out += "[redacted]";
-      i = j;
-    } else if (j > i) {
-      out.append(text.data() + i, j - i);
-      i = j;
-    } else {
-      out.push_back(text[i++]);
+    const char c = text[i];
+    if (!space(i) && (i == 0 || space(i - 1))) {  // a word starts
+      size_t end = i;
+      while (end < text.size() && !space(end)) ++end;
+      if (text.substr(i, end - i).find('@') != absl::string_view::npos) {
+        out += kRedacted;
+        i = end;
+        continue;
+      }
     }
+    const bool apostrophe =
+        c == '\'' && i > 0 && std::isalpha(static_cast<unsigned char>(text[i - 1]));
+    if (c == '"' || (c == '\'' && !apostrophe)) {
+      const size_t close = text.find(c, i + 1);
+      out += kRedacted;
+      i = close == absl::string_view::npos ? text.size() : close + 1;
+      continue;
+    }
+    if (digit(i)) {
+      size_t end = i, digits = 0;
+      while (true) {
+        while (digit(end)) ++end, ++digits;
+        if (end + 1 < text.size() && absl::string_view(" -/.:").find(text[end]) !=
+                                         absl::string_view::npos && digit(end + 1)) {
+          ++end;
+          continue;
+        }
+        break;
+      }
+      if (digits >= 6) {
+        out += kRedacted;
+      } else {
+        out.append(text.data() + i, end - i);
+      }
+      i = end;
+      continue;
+    }
+    out.push_back(c);
+    ++i;
   }
-  return out.substr(0, 500);
+  size_t n = std::min<size_t>(out.size(), 500);
+  while (n < out.size() && n > 0 && (static_cast<unsigned char>(out[n]) & 0xC0) == 0x80) --n;
+  out.resize(n);
+  return out;
+}
+
+// A Spine error code as the spec writes them (upper case, digits, '_', and
+// the space of "ACCESS DENIED"), or "" for anything else: the code goes into
+// the log and into the caller's error.
+std::string SpineCode(std::string_view code) {
+  if (code.empty() || code.size() > 64) return "";
+  for (char c : code) {
+    if (!(std::isupper(static_cast<unsigned char>(c)) ||
+          std::isdigit(static_cast<unsigned char>(c)) || c == '_' || c == ' '))
+      return "";
+  }
+  return std::string(code);
 }
 
 // The Spine code and diagnostics of an OperationOutcome body.
@@ -86,7 +145,7 @@ Outcome ReadOutcome(const std::string& body) {
     if (issue["details"]["coding"].get_array().get(codings) == simdjson::SUCCESS) {
       for (simdjson::dom::element c : codings) {
         if (c["code"].get_string().get(s) == simdjson::SUCCESS) {
-          out.code = std::string(s);
+          out.code = SpineCode(s);
           break;
         }
       }

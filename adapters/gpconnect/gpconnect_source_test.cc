@@ -6,6 +6,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <tuple>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -49,6 +50,8 @@ class GpConnectSourceTest : public ::testing::Test {
       "9690938118": {"bundle": "", "scenario": "malformed"},
       "9690938126": {"bundle": "", "scenario": "500"},
       "9690938681": {"bundle": "", "scenario": "503"},
+      "9690938150": {"bundle": "", "scenario": "400"},
+      "9690938169": {"bundle": "", "scenario": "422"},
       "9690938142": {"bundle": ")"
         << kFixtures << R"(gpc-access-structured.json", "scenario": "503-once"},
       "9434765919": {"bundle": ")"
@@ -231,6 +234,34 @@ TEST_F(GpConnectSourceTest, ServerErrorsAreUnavailableAfterOneRetry) {
   auto s503 = Get("9690938681");
   EXPECT_THAT(Served(4), ::testing::Each(HasSubstr("served 503")));
   ExpectError(s503, absl::StatusCode::kUnavailable, common::kReasonSourceUnavailable);
+}
+
+// 400 and 422 are the provider rejecting the request: an internal error,
+// not retried, logged with the Spine code and the diagnostics, from which
+// the personal data the test provider echoes (ECHOING_DIAGNOSTICS: a spaced
+// NHS number, a quoted name and address, a date of birth, an email) is gone.
+TEST_F(GpConnectSourceTest, RejectionsAreInternalAndLoggedWithoutPersonalData) {
+  for (const auto& [nhs, status, code] :
+       {std::tuple<const char*, const char*, const char*>{"9690938150", "400", "BAD_REQUEST"},
+        {"9690938169", "422", "INVALID_PARAMETER"}}) {
+    ::testing::internal::CaptureStderr();
+    auto s = Get(nhs);
+    const std::string log = ::testing::internal::GetCapturedStderr();
+    EXPECT_THAT(Served(2), ::testing::Each(HasSubstr(absl::StrCat("served ", status))));
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.status().code(), absl::StatusCode::kInternal) << s.status();
+    EXPECT_EQ(s.status().message(),
+              absl::StrCat("GP source rejected the request (HTTP ", status, " ", code, ")"));
+    EXPECT_THAT(log, HasSubstr("gpconnect_error"));
+    EXPECT_THAT(log, HasSubstr(absl::StrCat("\"spine_code\":\"", code, "\"")));
+    EXPECT_THAT(log, HasSubstr("\"diagnostics\":\"patientNHSNumber [redacted] for [redacted] "
+                               "(born [redacted], [redacted] [redacted]) is not valid\""));
+    for (const char* personal : {"943", "5919", "9434765919", "Jane", "Example", "1950",
+                                 "example.org", "Flat"}) {
+      EXPECT_THAT(log, Not(HasSubstr(personal))) << personal;
+    }
+    EXPECT_THAT(std::string(s.status().message()), Not(HasSubstr("Jane")));
+  }
 }
 
 TEST_F(GpConnectSourceTest, OneRetryRecoversFromATransient503) {

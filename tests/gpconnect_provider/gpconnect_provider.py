@@ -43,6 +43,9 @@ usage:
       malformed      200 with a body that is not JSON
       wrong-id       200 with a Bundle.id that is not the trace id
       500 / 503      that status with an INTERNAL_SERVER_ERROR OperationOutcome
+      400 / 422      that status with BAD_REQUEST / INVALID_PARAMETER, whose
+                     diagnostics echo synthetic personal data (ECHOING_DIAGNOSTICS)
+                     that a client must not log
       503-once       503 on the first request for the person, then 200
 Stops on SIGTERM or SIGINT.
 """
@@ -78,6 +81,13 @@ class Reject(Exception):
         super().__init__(diagnostics)
         self.status, self.issue_code, self.spine_code = status, issue_code, spine_code
         self.diagnostics = diagnostics
+
+
+# What a careless provider might write into a rejection's diagnostics: an NHS
+# number however spaced, a quoted name, a date of birth, an email address.
+# All synthetic (9434765919 is the reference's test number).
+ECHOING_DIAGNOSTICS = ("patientNHSNumber 943 476 5919 for 'Jane Example' (born 12/03/1950, "
+                       "jane.example@example.org, \"Flat 2, 1 Example Road\") is not valid")
 
 
 def outcome(issue_code, spine_code, diagnostics):
@@ -287,6 +297,10 @@ class Handler(BaseHTTPRequestHandler):
         if scenario in ("500", "503"):
             return self.send(int(scenario), outcome("exception", "INTERNAL_SERVER_ERROR",
                                                     "provider failure"), scenario)
+        if scenario in ("400", "422"):
+            spine = "BAD_REQUEST" if scenario == "400" else "INVALID_PARAMETER"
+            return self.send(int(scenario), outcome("invalid", spine, ECHOING_DIAGNOSTICS),
+                             scenario)
         if scenario.startswith("slow:"):
             time.sleep(int(scenario[5:]) / 1000.0)
         if scenario == "malformed":
