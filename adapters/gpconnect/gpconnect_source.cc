@@ -242,7 +242,8 @@ absl::Status GpConnectSource::Fetch(const SourceRequest& request, v1::GpSummary*
       start + absl::Milliseconds(
                   google::protobuf::util::TimeUtil::DurationToMilliseconds(config_.timeout())));
   if (deadline <= start) return absl::DeadlineExceededError("GP source: deadline passed");
-  const absl::CivilDay today = absl::ToCivilDay(start, absl::UTCTimeZone());
+  // The search dates are dates in England, as the practice's record is.
+  const absl::CivilDay today = common::EnglandDay(start);
   auto [first, second] = SummaryQueries(request.nhs_number, today, config_.history_days(),
                                         config_.recent_consultations());
   for (const StructuredRecordQuery* q : {&first, &second}) {
