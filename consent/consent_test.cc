@@ -667,6 +667,41 @@ TEST_F(ConsentTest, EmergencyAccessUsesUpItsToken) {
                common::kReasonEmergencyTokenUsed);
 }
 
+// A restart (a new module) given the audit log's emergency accesses, as the
+// gateway gives them at start (gateway/server.cc), keeps the used tokens
+// used and the user's allowance taken.
+TEST_F(ConsentTest, EmergencyAccessesCountAfterARestart) {
+  const v1::EmergencyAccess e =
+      Emergency(v1::EMERGENCY_REASON_EMERGENCY_TREATMENT, "unconscious, carer unreachable");
+  const std::string used = GpToken();
+  ASSERT_TRUE(Access(used, View::kSocialCareSummary, {}, e).ok());
+  clock_->Advance(absl::Minutes(1));
+  auto restart = [&] {
+    Rebuild();
+    // The limit's window (24 h) is longer than a token can live (1 h and
+    // twice the 30 s skew).
+    EXPECT_EQ(module_->emergency_memory(), absl::Hours(24));
+    // The whole log: the module takes only the permitted emergency accesses
+    // of the last emergency_memory().
+    module_->RememberEmergencyAccesses(audit_.entries());
+  };
+  restart();
+  ExpectReason(Access(used, View::kSocialCareSummary, {}, e), absl::StatusCode::kPermissionDenied,
+               common::kReasonEmergencyTokenUsed);
+  // One of the user's two goes is taken: one more, then the limit.
+  EXPECT_TRUE(Access(GpToken(), View::kSocialCareSummary, {}, e).ok());
+  restart();
+  ExpectReason(Access(GpToken(), View::kSocialCareSummary, {}, e),
+               absl::StatusCode::kResourceExhausted, common::kReasonEmergencyRateLimited);
+  // Another user is not affected.
+  EXPECT_TRUE(Access(Token(Claims("R8000", kPractice, "user-2")), View::kSocialCareSummary, {}, e)
+                  .ok());
+  // A day later the window has passed, across a restart too.
+  clock_->Advance(absl::Hours(24));
+  restart();
+  EXPECT_TRUE(Access(GpToken(), View::kSocialCareSummary, {}, e).ok());
+}
+
 TEST_F(ConsentTest, FreeTextJustificationWithControlCharactersIsStoredAndShownSafely) {
   const std::string text =
       "line one\nline two\r\n\"}{\"outcome\":\"DENY\"\x1b[31m red \x07\t<script>";

@@ -107,6 +107,24 @@ std::set<consent::View> EmbeddedViews(const CaregateConfig& config) {
   return views;
 }
 
+// The emergency accesses of the last emergency_memory(), from the audit log,
+// into the consent module: a restart neither frees a token that broke the
+// glass nor gives a user their emergency allowance back.
+absl::Status RestoreEmergencyAccesses(const consent::audit::SqlAuditLog& audit_log,
+                                      consent::ConsentModule* policy,
+                                      const common::Clock* clock) {
+  const absl::Time now = clock->Now();
+  auto accesses =
+      audit_log.EmergencyAccessesSince(now - policy->emergency_memory(), now + absl::Seconds(30));
+  if (!accesses.ok()) {
+    return absl::Status(accesses.status().code(),
+                        absl::StrCat("audit.store: cannot read the recent emergency accesses (",
+                                     accesses.status().message(), ")"));
+  }
+  policy->RememberEmergencyAccesses(*accesses);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status CaregateServer::Build(const CaregateConfig& config, const Options& options) {
@@ -132,6 +150,10 @@ absl::Status CaregateServer::Build(const CaregateConfig& config, const Options& 
   auto consent = consent::OpenConsent(config.consent(), config.data_dir(), clock);
   if (!consent.ok()) return consent.status();
   consent_ = *std::move(consent);
+  if (absl::Status s = RestoreEmergencyAccesses(*audit_log_, consent_.policy.get(), clock);
+      !s.ok()) {
+    return s;
+  }
 
   auto gp = adapters::CreateGpRecordSource(config.adapters().gp(), config, clock);
   if (!gp.ok()) return gp.status();

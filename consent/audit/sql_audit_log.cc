@@ -573,6 +573,25 @@ absl::StatusOr<caregate::v1::EmergencyAccessRecord> SqlAuditLog::RecordFor(
   return record;
 }
 
+absl::StatusOr<std::vector<AuditEntry>> SqlAuditLog::EmergencyAccessesSince(
+    absl::Time since, absl::Time deadline) const {
+  auto lease = database_->Acquire(deadline);
+  if (!lease.ok()) return lease.status();
+  std::vector<AuditEntry> out;
+  absl::Status s = (*lease)->QueryEach(
+      "SELECT idx, entry FROM audit_entries WHERE emergency = 1 AND time_us >= ? AND idx < ? "
+      "ORDER BY idx",
+      {Value::Int(absl::ToUnixMicros(since)), Value::Int(static_cast<int64_t>(size()))}, deadline,
+      [&](const Row& row) -> absl::Status {
+        auto entry = ParseEntry(row);
+        if (!entry.ok()) return entry.status();
+        out.push_back(std::move(*entry));
+        return absl::OkStatus();
+      });
+  if (!s.ok()) return s;
+  return out;
+}
+
 absl::StatusOr<std::vector<caregate::v1::EmergencyAccessRecord>> SqlAuditLog::EmergencyAccesses(
     caregate::v1::ReviewState state, uint32_t page_size, uint64_t start, absl::Time deadline,
     uint64_t* next_start) const {

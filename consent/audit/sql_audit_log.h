@@ -135,6 +135,12 @@ class SqlAuditLog final : public AuditLog {
   absl::StatusOr<std::vector<caregate::v1::EmergencyAccessRecord>> EmergencyAccesses(
       caregate::v1::ReviewState state, uint32_t page_size, uint64_t start, absl::Time deadline,
       uint64_t* next_start) const;
+  // The emergency accesses (as above: emergency_access set, outcome PERMIT)
+  // logged at or after `since`, oldest first. After a restart the gateway
+  // gives them to the consent module, so that a token that broke the glass
+  // stays used and each user's emergency allowance stays taken.
+  absl::StatusOr<std::vector<caregate::v1::AuditEntry>> EmergencyAccessesSince(
+      absl::Time since, absl::Time deadline) const;
   // Records a review as a new audit entry and returns the access's new
   // state. NOT_FOUND when `access_index` is not an emergency access;
   // PERMISSION_DENIED (SELF_REVIEW_NOT_PERMITTED) when the reviewer made the

@@ -369,6 +369,30 @@ TEST_P(SqlAuditLogTest, EmergencyAccessReviewIsAnAuditEntryAndNeverSelfReview) {
   ExpectVerifies();
 }
 
+// What the gateway reads at start to restore the consent module's emergency
+// allowances: permitted emergency accesses from a time on, with their tokens.
+TEST_P(SqlAuditLogTest, EmergencyAccessesSinceATimeAreThePermittedOnesFromThen) {
+  auto early = EmergencyAccessEntry(1, "u-gp-1");  // time 1700000001
+  early.mutable_actor()->set_token_id("jti-early");
+  auto late = EmergencyAccessEntry(5, "u-gp-1");  // time 1700000005
+  late.mutable_actor()->set_token_id("jti-late");
+  auto denied = EmergencyAccessEntry(6, "u-gp-2");
+  denied.set_outcome(caregate::v1::AUDIT_OUTCOME_DENY);
+  for (const auto& e : {early, Access(4), late, denied}) ASSERT_TRUE(log_->Append(e, Soon()).ok());
+  auto since = log_->EmergencyAccessesSince(absl::FromUnixSeconds(1700000002), Soon());
+  ASSERT_TRUE(since.ok()) << since.status();
+  ASSERT_EQ(since->size(), 1u);
+  EXPECT_EQ((*since)[0].actor().token_id(), "jti-late");
+  EXPECT_EQ((*since)[0].index(), 2u);
+  auto all = log_->EmergencyAccessesSince(absl::InfinitePast(), Soon());
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].actor().token_id(), "jti-early");
+  // After a reopen (a restart) they are still there.
+  Reopen();
+  EXPECT_EQ(log_->EmergencyAccessesSince(absl::InfinitePast(), Soon())->size(), 2u);
+}
+
 TEST_P(SqlAuditLogTest, OnlyOneGatewaySequencesAPostgresLog) {
   if (GetParam() != Engine::kPostgres) GTEST_SKIP() << "PostgreSQL advisory lock only";
   ASSERT_TRUE(log_->Append(Access(0), Soon()).ok());

@@ -102,13 +102,21 @@ absl::StatusOr<std::string> MintToken(EVP_PKEY* key, absl::string_view kid,
   return MintJws(key, kid, ClaimsToJson(with_id));
 }
 
+absl::Duration ClockSkew(const cfg::ConsentConfig& config) {
+  return ToDuration(config.clock_skew(), absl::Seconds(30));
+}
+
+absl::Duration MaxTokenLifetime(const cfg::ConsentConfig& config) {
+  return ToDuration(config.max_token_lifetime(), absl::Hours(1));
+}
+
 absl::StatusOr<std::unique_ptr<JwtAuthenticator>> JwtAuthenticator::Create(
     const cfg::ConsentConfig& config, absl::string_view data_dir, const common::Clock* clock) {
   std::unique_ptr<JwtAuthenticator> a(new JwtAuthenticator());
   a->clock_ = clock != nullptr ? clock : common::Clock::Real();
   a->audience_ = config.audience().empty() ? "caregate" : config.audience();
-  a->skew_ = ToDuration(config.clock_skew(), absl::Seconds(30));
-  a->max_lifetime_ = ToDuration(config.max_token_lifetime(), absl::Hours(1));
+  a->skew_ = ClockSkew(config);
+  a->max_lifetime_ = MaxTokenLifetime(config);
   if (config.trusted_issuers().empty()) {
     return common::InvalidArgumentWithReason(
         common::kReasonInvalidConfig, "consent.trusted_issuers: at least one issuer is required");

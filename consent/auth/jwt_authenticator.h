@@ -68,6 +68,11 @@ std::string ClaimsToJson(const TokenClaims& claims);
 absl::StatusOr<std::string> MintToken(EVP_PKEY* key, absl::string_view kid,
                                       const TokenClaims& claims);
 
+// consent.clock_skew and consent.max_token_lifetime, or their defaults (30 s,
+// 1 h).
+absl::Duration ClockSkew(const caregate::config::v1::ConsentConfig& config);
+absl::Duration MaxTokenLifetime(const caregate::config::v1::ConsentConfig& config);
+
 // Verifies bearer tokens against consent.trusted_issuers and builds the
 // Principal. Failures are UNAUTHENTICATED with reason INVALID_TOKEN and a
 // message naming the rule ("token: expired", "token: unknown kid",

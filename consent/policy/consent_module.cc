@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
+#include "consent/auth/jwt_authenticator.h"
 #include "google/protobuf/util/time_util.h"
 
 namespace caregate::consent {
@@ -156,6 +157,7 @@ absl::StatusOr<std::unique_ptr<ConsentModule>> ConsentModule::Create(
                                     : static_cast<int>(config.emergency_min_assurance_level());
   m->emergency_limit_ = config.emergency_limit() == 0 ? 5 : config.emergency_limit();
   m->emergency_window_ = ToDuration(config.emergency_window(), absl::Hours(24));
+  m->used_token_memory_ = auth::MaxTokenLifetime(config) + 2 * auth::ClockSkew(config);
 
   // The policy version: the rules' version and a digest of the configuration
   // that changes outcomes (so the audit shows which policy decided).
@@ -385,6 +387,23 @@ absl::string_view ConsentModule::TakeEmergencyAllowance(const Principal& princip
   uses.push_back(now);
   used_emergency_tokens_.emplace(token, principal.token_expires_at);
   return {};
+}
+
+void ConsentModule::RememberEmergencyAccesses(const std::vector<v1::AuditEntry>& entries) {
+  const absl::Time since = clock_->Now() - emergency_memory();
+  absl::MutexLock lock(&mu_);
+  for (const v1::AuditEntry& e : entries) {
+    if (!e.has_emergency_access() || e.outcome() != v1::AUDIT_OUTCOME_PERMIT) continue;
+    const absl::Time at =
+        absl::FromUnixSeconds(e.time().seconds()) + absl::Nanoseconds(e.time().nanos());
+    if (at < since) continue;
+    auto& uses = emergency_uses_[e.actor().user_id()];
+    uses.insert(std::upper_bound(uses.begin(), uses.end(), at), at);  // oldest first
+    if (e.actor().token_id().empty()) continue;
+    auto [it, inserted] = used_emergency_tokens_.try_emplace(
+        absl::StrCat(e.actor().user_id(), "\n", e.actor().token_id()), at + used_token_memory_);
+    if (!inserted) it->second = std::max(it->second, at + used_token_memory_);
+  }
 }
 
 absl::StatusOr<Decision> ConsentModule::Decide(const DecisionRequest& request,

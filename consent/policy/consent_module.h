@@ -1,6 +1,7 @@
 #ifndef CAREGATE_CONSENT_POLICY_CONSENT_MODULE_H_
 #define CAREGATE_CONSENT_POLICY_CONSENT_MODULE_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -146,8 +147,9 @@ caregate::v1::AuditEntry BuildAuthFailureAuditEntry(const absl::Status& status,
 //      consent.emergency_min_assurance_level (default 3), with a token that
 //      carries a jti; each token breaks the glass once (while it is accepted),
 //      and at most consent.emergency_limit permitted uses per user per
-//      consent.emergency_window (both per process). It bypasses rules 3 and
-//      4, never 0 and 1;
+//      consent.emergency_window (both counted in memory, and restored from
+//      the audit log at start: RememberEmergencyAccesses). It bypasses rules 3
+//      and 4, never 0 and 1;
 //   3. legitimate relationship from evidence (see EvidenceNeeds);
 //   4. consent: dissent beats consent. The single views need a PERMIT in their
 //      direction (GP summary: GP_TO_SOCIAL_CARE; social care summary:
@@ -185,6 +187,25 @@ class ConsentModule {
   // is denied with the evaluated reason (e.g. CONSENT_EXPIRED). Emergency permits and denies come back unchanged.
   absl::StatusOr<Decision> Recheck(const Decision& decision, absl::Time deadline);
 
+  // Emergency accesses count across restarts. The audit log holds each one,
+  // with its user and token (SqlAuditLog::EmergencyAccessesSince); at start
+  // the gateway gives this module the ones from the last emergency_memory(),
+  // so that a token that broke the glass stays used as long as it could be
+  // presented, and each access takes its user's allowance until the window
+  // has passed.
+  //
+  // The longer of emergency_window and the longest a used token can still be
+  // presented (consent.max_token_lifetime and twice consent.clock_skew: its
+  // iat may be a skew ahead, and it is accepted a skew past its exp).
+  absl::Duration emergency_memory() const {
+    return std::max(emergency_window_, used_token_memory_);
+  }
+  // Counts each permitted emergency access among `entries` (audit entries
+  // with emergency_access set and outcome PERMIT; the rest, and those older
+  // than emergency_memory(), are ignored) as if it had been made here: its
+  // token (actor.token_id) used, and one of its user's allowance taken.
+  void RememberEmergencyAccesses(const std::vector<caregate::v1::AuditEntry>& entries);
+
   // e.g. "caregate-policy-1/3fa2c9d1": the rule set version plus a digest of
   // the configuration that shapes decisions.
   const std::string& policy_version() const { return policy_version_; }
@@ -210,6 +231,7 @@ class ConsentModule {
   uint32_t emergency_limit_ = 5;
   int emergency_min_assurance_ = 3;
   absl::Duration emergency_window_ = absl::Hours(24);
+  absl::Duration used_token_memory_ = absl::Hours(1) + absl::Minutes(1);
 
   absl::Mutex mu_;
   std::map<std::string, std::deque<absl::Time>> emergency_uses_ ABSL_GUARDED_BY(mu_);
