@@ -12,6 +12,13 @@
 
 namespace caregate::consent {
 
+// Whether `entry` records a permitted emergency access (emergency_access set,
+// outcome PERMIT): what awaits a privacy officer's review, and what uses up a
+// break-glass token and one of its user's emergency allowance.
+inline bool IsEmergencyAccess(const caregate::v1::AuditEntry& entry) {
+  return entry.has_emergency_access() && entry.outcome() == caregate::v1::AUDIT_OUTCOME_PERMIT;
+}
+
 // The tamper-evident audit log (implementation: consent/audit/). Every
 // decision — permit, deny, error, emergency — and every consent change is
 // appended here before anything is released.

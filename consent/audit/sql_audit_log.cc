@@ -45,10 +45,6 @@ int64_t TimeMicros(const google::protobuf::Timestamp& t) {
   return t.seconds() * 1000000 + t.nanos() / 1000;
 }
 
-bool IsEmergencyAccess(const AuditEntry& entry) {
-  return entry.has_emergency_access() && entry.outcome() == caregate::v1::AUDIT_OUTCOME_PERMIT;
-}
-
 absl::StatusOr<AuditEntry> ParseEntry(const Row& row) {
   AuditEntry entry;
   if (!entry.ParseFromString(row[1].AsText())) {

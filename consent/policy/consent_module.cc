@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
+#include "consent/audit_log.h"
 #include "consent/auth/jwt_authenticator.h"
 #include "google/protobuf/util/time_util.h"
 
@@ -23,6 +24,11 @@ constexpr absl::string_view kPolicyRules = "caregate-policy-1";
 absl::Duration ToDuration(const google::protobuf::Duration& d, absl::Duration fallback) {
   if (d.seconds() == 0 && d.nanos() == 0) return fallback;
   return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
+}
+
+// The key of a token that broke the glass: its user and its jti.
+std::string UsedTokenKey(absl::string_view user_id, absl::string_view token_id) {
+  return absl::StrCat(user_id, "\n", token_id);
 }
 
 size_t Utf8Chars(absl::string_view s) {
@@ -379,7 +385,7 @@ absl::string_view ConsentModule::TakeEmergencyAllowance(const Principal& princip
       ++it;
     }
   }
-  const std::string token = absl::StrCat(principal.user_id, "\n", principal.token_id);
+  const std::string token = UsedTokenKey(principal.user_id, principal.token_id);
   if (used_emergency_tokens_.count(token) != 0) return common::kReasonEmergencyTokenUsed;
   auto& uses = emergency_uses_[principal.user_id];
   while (!uses.empty() && uses.front() <= now - emergency_window_) uses.pop_front();
@@ -393,15 +399,15 @@ void ConsentModule::RememberEmergencyAccesses(const std::vector<v1::AuditEntry>&
   const absl::Time since = clock_->Now() - emergency_memory();
   absl::MutexLock lock(&mu_);
   for (const v1::AuditEntry& e : entries) {
-    if (!e.has_emergency_access() || e.outcome() != v1::AUDIT_OUTCOME_PERMIT) continue;
+    if (!IsEmergencyAccess(e)) continue;
     const absl::Time at =
-        absl::FromUnixSeconds(e.time().seconds()) + absl::Nanoseconds(e.time().nanos());
+        absl::FromUnixNanos(google::protobuf::util::TimeUtil::TimestampToNanoseconds(e.time()));
     if (at < since) continue;
     auto& uses = emergency_uses_[e.actor().user_id()];
     uses.insert(std::upper_bound(uses.begin(), uses.end(), at), at);  // oldest first
     if (e.actor().token_id().empty()) continue;
     auto [it, inserted] = used_emergency_tokens_.try_emplace(
-        absl::StrCat(e.actor().user_id(), "\n", e.actor().token_id()), at + used_token_memory_);
+        UsedTokenKey(e.actor().user_id(), e.actor().token_id()), at + used_token_memory_);
     if (!inserted) it->second = std::max(it->second, at + used_token_memory_);
   }
 }

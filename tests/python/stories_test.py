@@ -173,8 +173,8 @@ adapters:
         cls.channel = grpc.insecure_channel(cls.address)
         cls.records = records_pb2_grpc.RecordServiceStub(cls.channel)
 
-    @classmethod
-    def stop(cls, process):
+    @staticmethod
+    def stop(process):
         process.terminate()
         process.wait(timeout=30)
         process.stdout.close()
